@@ -1,0 +1,74 @@
+"""Where things live. Every location can be overridden from the environment.
+
+EVALWH_RAW_DIR        landing zone (default: <project>/raw)
+EVALWH_WAREHOUSE_DIR  warehouse root (default: <project>/warehouse)
+
+Inside the warehouse root:
+    ingest/raw.duckdb                 raw layer + audit trail (written by ingestion only)
+    staging/evaluation.duckdb         dbt builds here; validated before publishing
+    published/evaluation.duckdb       what analysts open read-only (swapped in atomically)
+    published/parquet/<table>.parquet Parquet export of the marts
+    data_docs/                        Great Expectations Data Docs (HTML)
+    quarantine/                       copies of quarantined files
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(os.environ.get("EVALWH_PROJECT_DIR", Path(__file__).resolve().parents[2]))
+
+
+@dataclass(frozen=True)
+class Paths:
+    raw_dir: Path
+    warehouse_dir: Path
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.raw_dir / "reports"
+
+    @property
+    def inspections_dir(self) -> Path:
+        return self.raw_dir / "inspections"
+
+    @property
+    def ingest_db(self) -> Path:
+        return self.warehouse_dir / "ingest" / "raw.duckdb"
+
+    @property
+    def staging_db(self) -> Path:
+        return self.warehouse_dir / "staging" / "evaluation.duckdb"
+
+    @property
+    def published_db(self) -> Path:
+        return self.warehouse_dir / "published" / "evaluation.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.warehouse_dir / "published" / "parquet"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.warehouse_dir / "data_docs"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.warehouse_dir / "quarantine"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.warehouse_dir / ".pipeline.lock"
+
+
+def paths(raw_dir: str | Path | None = None, warehouse_dir: str | Path | None = None) -> Paths:
+    """Resolve the locations: explicit arguments, then the environment, then the defaults."""
+    raw = raw_dir or os.environ.get("EVALWH_RAW_DIR") or PROJECT_DIR / "raw"
+    wh = warehouse_dir or os.environ.get("EVALWH_WAREHOUSE_DIR") or PROJECT_DIR / "warehouse"
+    return Paths(Path(raw).resolve(), Path(wh).resolve())
+
+
+DBT_PROJECT_DIR = Path(os.environ.get("EVALWH_DBT_PROJECT_DIR", PROJECT_DIR / "dbt_project"))
+EXPECTATIONS_DIR = Path(os.environ.get("EVALWH_EXPECTATIONS_DIR", PROJECT_DIR / "expectations"))

@@ -4,7 +4,7 @@ EVALWH_RAW_DIR        landing zone (default: <project>/raw)
 EVALWH_WAREHOUSE_DIR  warehouse root (default: <project>/warehouse)
 
 Inside the warehouse root:
-    ingest/raw.duckdb                 raw layer + audit trail (written by ingestion only)
+    ingest/ingest.duckdb                 raw layer + audit trail (written by ingestion only)
     staging/evaluation.duckdb         dbt builds here; validated before publishing
     published/evaluation.duckdb       what analysts open read-only (swapped in atomically)
     published/parquet/<table>.parquet Parquet export of the marts
@@ -36,7 +36,7 @@ class Paths:
 
     @property
     def ingest_db(self) -> Path:
-        return self.warehouse_dir / "ingest" / "raw.duckdb"
+        return self.warehouse_dir / "ingest" / "ingest.duckdb"
 
     @property
     def staging_db(self) -> Path:

@@ -1,4 +1,4 @@
--- The ingest database ($EVALWH_WAREHOUSE_DIR/ingest/raw.duckdb): the raw layer and the audit trail.
+-- The ingest database ($EVALWH_WAREHOUSE_DIR/ingest/ingest.duckdb): the raw layer and the audit trail.
 -- Written only by the ingestion step (evalwh.ingest); read by dbt (attached read-only as `ingest`)
 -- and by the publish step. Every raw row carries its lineage: the file it came from (path relative
 -- to the raw dir), that file's sha256, the sheet (NULL for CSV), the 1-based row number in the

@@ -1,0 +1,91 @@
+"""Finding the header row and the data rows in a grid of cells (a sheet, or a CSV)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from evalwh.ingest.errors import QuarantineError, jsonable
+from evalwh.ingest.normalize import clean_text, header_key
+from evalwh.ingest.vocabulary import Column
+
+HEADER_SEARCH_ROWS = 50
+NOTE_PREFIXES = ("填报说明", "说明", "注")
+
+
+@dataclass(frozen=True)
+class Header:
+    row_index: int  # 0-based index of the header row in the grid
+    positions: dict[str, int]  # field -> column index
+    labels: tuple[str, ...]  # the header cells as they read (cleaned), for raw_values
+
+
+@dataclass(frozen=True)
+class DataRow:
+    row_number: int  # 1-based, as a person counts rows in Excel (or lines in a CSV)
+    values: dict[str, object]  # field -> raw cell value
+    cells: Sequence[object]
+    labels: tuple[str, ...]
+
+    @property
+    def raw(self) -> dict[str, object]:
+        """Header label -> cell value (JSON-able): what a reject keeps of the row."""
+        width = len(self.labels)
+        return {
+            self.labels[i] if i < width else f"column_{i + 1}": jsonable(cell)
+            for i, cell in enumerate(self.cells)
+            if cell not in ("", None)
+        }
+
+
+def find_header(grid: Sequence[Sequence[object]], columns: Sequence[Column], where: str) -> Header:
+    """The first row holding every required header; a clear error naming what is missing."""
+    best: tuple[int, list[str]] | None = None
+    for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        keys = [header_key(cell) for cell in row]
+        positions: dict[str, int] = {}
+        missing: list[str] = []
+        for column in columns:
+            found = next((keys.index(a) for a in column.aliases if a in keys), None)
+            if found is not None:
+                positions[column.field] = found
+            elif column.required:
+                missing.append(column.aliases[0])
+        if not missing:
+            labels = tuple(clean_text(cell) or f"column_{i + 1}" for i, cell in enumerate(row))
+            return Header(index, positions, labels)
+        if positions and (best is None or len(missing) < len(best[1])):
+            best = (index, missing)
+    if best is None:
+        raise QuarantineError("missing_column", f"{where}: no header row found")
+    raise QuarantineError(
+        "missing_column",
+        f"{where}: required column(s) {', '.join(best[1])} missing (header row {best[0] + 1})",
+    )
+
+
+def _is_note(cells: list[str]) -> bool:
+    return bool(cells) and cells[0].startswith(NOTE_PREFIXES)
+
+
+def data_rows(grid: Sequence[Sequence[object]], header: Header) -> Iterator[DataRow]:
+    """Rows below the header, without blank rows and without note rows (注 / 说明 / 填报说明).
+
+    After a note row, only rows that fill at least two cells are read as data (a note may run
+    on over several one-cell rows); a data row there is still parsed, never dropped.
+    """
+    in_notes = False
+    for index in range(header.row_index + 1, len(grid)):
+        row = grid[index]
+        filled = [text for cell in row if (text := clean_text(cell)) is not None]
+        if not filled:
+            continue
+        if _is_note(filled):
+            in_notes = True
+            continue
+        if in_notes and len(filled) < 2:
+            continue
+        values = {
+            field: (row[pos] if pos < len(row) else None) for field, pos in header.positions.items()
+        }
+        yield DataRow(index + 1, values, row, header.labels)

@@ -1,0 +1,102 @@
+"""Read one inspection-finding export (.csv) into canonical records and row rejects."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evalwh.ingest import normalize as n
+from evalwh.ingest.errors import QuarantineError, Reject, RowError
+from evalwh.ingest.grid import Header, data_rows, find_header
+from evalwh.ingest.rows import CONVERTERS, UNIQUE_KEYS, Context
+from evalwh.ingest.vocabulary import inspection_columns
+
+FILENAME_RE = re.compile(r"^findings_(?P<date>\d{4}-\d{2}-\d{2}|\d{8})(?P<rest>.*)\.csv$", re.I)
+MAX_FIELD_CHARS = 1 << 20  # one cell over 1 MiB is not a finding, it is a broken file
+ENCODINGS = ("utf-8", "gb18030")
+
+
+@dataclass
+class ParsedExport:
+    export_date: dt.date
+    sort_key: tuple[dt.date, str]  # exports are ordered by date, then by the rest of the name
+    encoding: str
+    rows: list[dict] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def export_sort_key(filename: str) -> tuple[dt.date, str]:
+    """(export date, rest of the name) from findings_<YYYY-MM-DD|YYYYMMDD>*.csv."""
+    match = FILENAME_RE.match(filename)
+    if not match:
+        raise QuarantineError(
+            "bad_filename", f"{filename!r} is not named findings_<YYYY-MM-DD or YYYYMMDD>*.csv"
+        )
+    try:
+        return n.parse_date(match["date"]), match["rest"]
+    except ValueError as exc:
+        raise QuarantineError("bad_filename", f"{filename!r}: {exc}") from None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without BOM) or GB18030, detected; anything else is quarantined."""
+    if b"\x00" in data:
+        raise QuarantineError("bad_encoding", "the file contains NUL bytes (binary, or UTF-16)")
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise QuarantineError("bad_encoding", f"UTF-8 BOM but invalid UTF-8: {exc}") from None
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise QuarantineError("bad_encoding", "neither UTF-8 nor GB18030")
+
+
+def _grid(text: str, name: str) -> list[list[str]]:
+    sample = text[:4096]
+    delimiter = ","
+    first_line = sample.splitlines()[0] if sample else ""
+    if first_line.count(",") == 0 and first_line.count("\t") + first_line.count(";") > 0:
+        delimiter = "\t" if first_line.count("\t") >= first_line.count(";") else ";"
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise QuarantineError("corrupt", f"{name}: unreadable CSV: {exc}") from None
+
+
+def parse_export(path: Path, display_name: str | None = None) -> ParsedExport:
+    name = display_name or path.name
+    export_date, rest = export_sort_key(path.name)
+    text, encoding = decode(path.read_bytes())
+    grid = _grid(text, name)
+    header: Header = find_header(grid[:1], inspection_columns(), name)
+    parsed = ParsedExport(export_date, (export_date, rest), encoding)
+    convert, key = CONVERTERS["inspection_findings"], UNIQUE_KEYS["inspection_findings"]
+    ctx = Context(None, None)
+    seen: set[str] = set()
+    for row in data_rows(grid, header):
+        try:
+            if len(row.cells) != len(header.labels):
+                raise RowError(
+                    "bad_row", f"{len(row.cells)} fields where the header has {len(header.labels)}"
+                )
+            record = convert(row.values, ctx)
+            if record[key] in seen:
+                raise RowError("duplicate_id", f"{key} {record[key]} appears again in this export")
+        except RowError as exc:
+            parsed.rejects.append(Reject(name, None, row.row_number, exc.reason, row.raw))
+            continue
+        seen.add(record[key])
+        record["row_number"] = row.row_number
+        record["_raw"] = row.raw
+        parsed.rows.append(record)
+    return parsed

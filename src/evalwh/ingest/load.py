@@ -1,0 +1,527 @@
+"""Load the landing zone into the ingest DB: idempotent, lossless, with an audit trail.
+
+One run:
+1. discovers every file under raw/reports and raw/inspections and hashes it;
+2. skips files already seen (same path and sha256), records byte-identical copies under another
+   name as ``duplicate``;
+3. parses new files (optionally in worker processes) and writes each one in its own
+   transaction: rows into ``raw.*``, bad rows into ``audit.rejects``, the file into
+   ``audit.source_files``; an unusable file goes to ``audit.quarantine`` (and a copy of it to
+   the warehouse's quarantine folder) and the run goes on;
+4. decides which batch of each province-year is current (the highest 报送批次 wins; the others
+   become ``superseded``), and reconciles links to the previous year: an outcome (整改) whose
+   commitment (problem) is not in the previous year's current report moves to the rejects;
+   one whose previous year has not arrived yet waits and is checked again on later runs;
+5. records counts in ``audit.load_runs``.
+
+A run killed at any point leaves every file either fully loaded or not at all (per-file
+transactions), so rerunning loads each file exactly once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import shutil
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from evalwh.config import Paths
+from evalwh.config import paths as default_paths
+from evalwh.ingest.errors import QuarantineError, Reject
+from evalwh.ingest.inspections import ParsedExport, export_sort_key, parse_export
+from evalwh.ingest.workbook import ParsedWorkbook, parse_workbook
+from evalwh.store import connect_ingest, table_columns
+
+REPORT = "report_workbook"
+INSPECTION = "inspection_export"
+WORKBOOK_LINEAGE = (
+    "report_year",
+    "province_code",
+    "province_name",
+    "batch",
+    "template_version",
+    "source_file",
+    "file_sha256",
+)
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    rel: str  # path relative to the raw dir, with forward slashes
+    kind: str
+    sha256: str
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    files_seen: int = 0
+    files_already_loaded: int = 0
+    files_loaded: int = 0
+    files_superseded: int = 0
+    files_duplicate: int = 0
+    files_quarantined: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
+    rejects_by_reason: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def nothing_new(self) -> bool:
+        return self.files_seen == self.files_already_loaded
+
+    def as_dict(self) -> dict:
+        out = {k: v for k, v in self.__dict__.items() if k != "rejects_by_reason"}
+        out["started_at"] = self.started_at.isoformat()
+        out["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
+        out["rejects_by_reason"] = dict(self.rejects_by_reason)
+        return out
+
+
+def new_run_id() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------- discovery
+
+
+def discover(paths: Paths) -> Iterator[tuple[Path, str, str]]:
+    """(path, relative name, kind) of every file in the landing zone, in a stable order.
+
+    Hidden files (.gitkeep, editor droppings) are not submissions and are passed over.
+    """
+    for folder, kind in ((paths.reports_dir, REPORT), (paths.inspections_dir, INSPECTION)):
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
+            rel = path.relative_to(paths.raw_dir).as_posix()
+            if any(part.startswith(".") for part in Path(rel).parts):
+                continue
+            yield path, rel, kind
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError):
+        return False
+
+
+# ---------------------------------------------------------------------------- parsing
+
+
+def _parse(candidate: Candidate) -> ParsedWorkbook | ParsedExport | QuarantineError:
+    """Runs in a worker process: everything but the database."""
+    try:
+        if candidate.kind == REPORT:
+            if candidate.path.suffix.lower() != ".xlsx":
+                raise QuarantineError("not_xlsx", "report files must be .xlsx workbooks")
+            return parse_workbook(candidate.path, candidate.rel)
+        return parse_export(candidate.path, candidate.rel)
+    except QuarantineError as exc:
+        return exc
+    except MemoryError:
+        return QuarantineError("too_large", "the file does not fit in memory")
+    except Exception as exc:  # a reader crash on a hostile file must not stop the run
+        return QuarantineError("corrupt", f"unreadable: {type(exc).__name__}: {exc}")
+
+
+def _parsed(
+    candidates: list[Candidate], workers: int
+) -> Iterable[tuple[Candidate, ParsedWorkbook | ParsedExport | QuarantineError]]:
+    if workers <= 1 or len(candidates) <= 1:
+        for candidate in candidates:
+            yield candidate, _parse(candidate)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from zip(candidates, pool.map(_parse, candidates, chunksize=1), strict=True)
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+class Loader:
+    def __init__(self, con: duckdb.DuckDBPyConnection, paths: Paths, summary: RunSummary):
+        self.con = con
+        self.paths = paths
+        self.summary = summary
+        self.run_id = summary.run_id
+        self.columns = {t: table_columns(con, "raw", t) for t in _RAW_TABLES}
+
+    # -- bookkeeping
+    def _source_file(self, c: Candidate, status: str, province=None, year=None, batch=None) -> None:
+        self.con.execute(
+            "insert into audit.source_files values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [c.rel, c.sha256, c.kind, province, year, batch, status, self.run_id],
+        )
+
+    def quarantine(self, c: Candidate, error: QuarantineError) -> None:
+        with_tx(self.con, lambda: self._quarantine(c, error))
+        self.summary.files_quarantined += 1
+        self.summary.quarantined.append((c.rel, error.reason))
+        target = self.paths.quarantine_dir / self.run_id / c.rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # the audit record counts; the copy is a convenience
+            shutil.copyfile(c.path, target)
+
+    def _quarantine(self, c: Candidate, error: QuarantineError) -> None:
+        self._source_file(c, "quarantined")
+        self.con.execute(
+            "insert into audit.quarantine values (?, ?, ?)", [c.rel, error.reason, self.run_id]
+        )
+
+    def duplicate(self, c: Candidate) -> None:
+        """A byte-identical copy of a file seen before: recorded, never loaded again."""
+        original = self.con.execute(
+            "select province_code, year, batch from audit.source_files where sha256 = ? "
+            "order by status <> 'duplicate' desc limit 1",
+            [c.sha256],
+        ).fetchone() or (None, None, None)
+        with_tx(self.con, lambda: self._source_file(c, "duplicate", *original))
+        self.summary.files_duplicate += 1
+
+    def _rejects(self, rejects: list[Reject]) -> None:
+        if not rejects:
+            return
+        self.con.executemany(
+            "insert into audit.rejects values (?, ?, ?, ?, ?, ?)",
+            [
+                [
+                    r.file,
+                    r.sheet,
+                    r.row_number,
+                    r.reason,
+                    json.dumps(r.raw_values, ensure_ascii=False, default=str),
+                    self.run_id,
+                ]
+                for r in rejects
+            ],
+        )
+        self.summary.rows_rejected += len(rejects)
+        self.summary.rejects_by_reason.update(r.code for r in rejects)
+
+    def _insert(self, table: str, records: list[dict], constants: dict[str, object]) -> None:
+        if not records:
+            return
+        columns = self.columns[table]
+        own = [c for c in columns if c not in constants]
+        arrow = pa.Table.from_pylist([{c: r.get(c) for c in own} for r in records])  # noqa: F841
+        select = ", ".join(f"${c}" if c in constants else f'arrow."{c}"' for c in columns)
+        self.con.execute(
+            f"insert into raw.{table} ({', '.join(columns)}) select {select} from arrow",
+            {c: v for c, v in constants.items() if c in columns},
+        )
+        self.summary.rows_loaded += len(records)
+
+    # -- one file each
+    def workbook(self, c: Candidate, parsed: ParsedWorkbook) -> None:
+        cover = parsed.cover
+        clash = self.con.execute(
+            "select path from audit.source_files where kind = ? and province_code = ? "
+            "and year = ? and batch = ? and status in ('loaded', 'superseded')",
+            [REPORT, cover.province_code, cover.year, cover.batch],
+        ).fetchone()
+        if clash:
+            self.quarantine(
+                c,
+                QuarantineError(
+                    "batch_conflict",
+                    f"batch {cover.batch} of {cover.province_code}/{cover.year} was already "
+                    f"loaded from {clash[0]} with different content; resubmit with a higher "
+                    "报送批次",
+                ),
+            )
+            return
+        constants = {
+            "report_year": cover.year,
+            "province_code": cover.province_code,
+            "province_name": cover.province_name,
+            "batch": cover.batch,
+            "template_version": cover.template_version,
+            "source_file": c.rel,
+            "file_sha256": c.sha256,
+            "run_id": self.run_id,
+        }
+
+        def write() -> None:
+            for table, records in parsed.tables.items():
+                self._insert(table, records, constants)
+            self._rejects(parsed.rejects)
+            self._source_file(c, "loaded", cover.province_code, cover.year, cover.batch)
+            superseded = self._settle_batches(cover.province_code, cover.year)
+            if c.rel in superseded:
+                self.summary.files_superseded += 1
+            else:
+                self.summary.files_loaded += 1
+                self.summary.files_superseded += len(superseded)
+
+        with_tx(self.con, write)
+
+    def _settle_batches(self, province: str, year: int) -> set[str]:
+        """The highest batch of a province-year is current; return the files this superseded."""
+        rows = self.con.execute(
+            "select path, batch, status from audit.source_files where kind = ? "
+            "and province_code = ? and year = ? and status in ('loaded', 'superseded') "
+            "order by batch desc",
+            [REPORT, province, year],
+        ).fetchall()
+        newly = {path for path, _batch, status in rows[1:] if status == "loaded"}
+        if newly:
+            self.con.execute(
+                "update audit.source_files set status = 'superseded' where kind = ? and "
+                "province_code = ? and year = ? and path in (select unnest(?::varchar[]))",
+                [REPORT, province, year, sorted(newly)],
+            )
+        return newly
+
+    def export(self, c: Candidate, parsed: ParsedExport, known_regions: set[str]) -> None:
+        rows: list[dict] = []
+        rejects = list(parsed.rejects)
+        for record in parsed.rows:
+            if record["region_code"] not in known_regions:
+                rejects.append(
+                    Reject(
+                        c.rel,
+                        None,
+                        record["row_number"],
+                        f"unknown_region: region {record['region_code']} is in no loaded report",
+                        record["_raw"],
+                    )
+                )
+            else:
+                rows.append(record)
+        constants = {
+            "export_date": parsed.export_date,
+            "export_order": 0,  # set for all exports at the end of the run
+            "source_file": c.rel,
+            "file_sha256": c.sha256,
+            "run_id": self.run_id,
+        }
+
+        def write() -> None:
+            self._insert("inspection_findings", rows, constants)
+            self._rejects(rejects)
+            self._source_file(c, "loaded")
+            self.summary.files_loaded += 1
+
+        with_tx(self.con, write)
+
+    # -- after all files
+    def order_exports(self) -> None:
+        files = self.con.execute(
+            "select distinct source_file from raw.inspection_findings"
+        ).fetchall()
+        ranked = sorted((export_sort_key(Path(f).name), f) for (f,) in files)
+        export_ranks = pa.table(  # noqa: F841 (read by DuckDB below)
+            {"source_file": [f for _, f in ranked], "ord": list(range(1, len(ranked) + 1))}
+        )
+        self.con.execute(
+            "update raw.inspection_findings as f set export_order = o.ord from export_ranks as o "
+            "where f.source_file = o.source_file and f.export_order <> o.ord"
+        )
+
+    def reconcile_links(self) -> None:
+        """Move outcomes/rectifications whose previous-year record does not exist to rejects."""
+        for table, target, key, code in (
+            ("commitment_outcomes", "commitments", "commitment_id", "unknown_commitment"),
+            ("rectifications", "problems", "problem_id", "unknown_problem"),
+        ):
+            orphan = f"""
+                from raw.{table} as o
+                join audit.source_files as f
+                  on f.sha256 = o.file_sha256 and f.path = o.source_file and f.status = 'loaded'
+                where exists (
+                    select 1 from audit.source_files as p
+                    where p.kind = '{REPORT}' and p.status = 'loaded'
+                      and p.province_code = o.province_code and p.year = o.report_year - 1)
+                  and not exists (
+                    select 1 from raw.{target} as t
+                    join audit.source_files as tf
+                      on tf.sha256 = t.file_sha256 and tf.path = t.source_file
+                     and tf.status = 'loaded'
+                    where t.{key} = o.{key} and t.province_code = o.province_code
+                      and t.report_year = o.report_year - 1)
+            """
+            rows = self.con.execute(
+                f"select o.source_file, o.sheet, o.row_number, o.{key}, o.report_year, "
+                f"to_json(o) {orphan}"
+            ).fetchall()
+            if not rows:
+                continue
+            rejects = [
+                Reject(
+                    file,
+                    sheet,
+                    row,
+                    f"{code}: {key} {ident} was not made in the {year - 1} report",
+                    json.loads(values),
+                )
+                for file, sheet, row, ident, year, values in rows
+            ]
+
+            def move(rows=rows, rejects=rejects, table=table) -> None:
+                self._rejects(rejects)
+                self.con.execute(
+                    f"delete from raw.{table} where (source_file, row_number) in "
+                    "(select unnest(?::varchar[]), unnest(?::integer[]))",
+                    [[r[0] for r in rows], [r[2] for r in rows]],
+                )
+                self.summary.rows_loaded -= len(rows)
+
+            with_tx(self.con, move)
+
+
+_RAW_TABLES = (
+    "officials",
+    "commitments",
+    "commitment_outcomes",
+    "problems",
+    "rectifications",
+    "evaluations",
+    "inspection_findings",
+)
+
+
+def with_tx(con: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
+    con.execute("begin transaction")
+    try:
+        work()
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+# ---------------------------------------------------------------------------- the run
+
+
+def ingest(
+    paths: Paths | None = None,
+    run_id: str | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Load everything new in the landing zone. Safe to call again: nothing loads twice."""
+    paths = paths or default_paths()
+    started = time.perf_counter()
+    summary = RunSummary(run_id or new_run_id(), dt.datetime.now())
+    with connect_ingest(paths.ingest_db) as con:
+        con.execute(
+            "insert into audit.load_runs (run_id, started_at, status) values (?, ?, 'running')",
+            [summary.run_id, summary.started_at],
+        )
+        try:
+            _run(con, paths, summary, workers, progress)
+        except BaseException as exc:
+            finish_run(con, summary, "failed", f"{type(exc).__name__}: {exc}")
+            raise
+        finish_run(con, summary, "succeeded", None)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def finish_run(con, summary: RunSummary, status: str, message: str | None) -> None:
+    summary.finished_at = dt.datetime.now()
+    con.execute(
+        "update audit.load_runs set finished_at = ?, files_loaded = ?, files_quarantined = ?, "
+        "rows_loaded = ?, rows_rejected = ?, status = ?, message = ? where run_id = ?",
+        [
+            summary.finished_at,
+            summary.files_loaded + summary.files_superseded,
+            summary.files_quarantined,
+            summary.rows_loaded,
+            summary.rows_rejected,
+            status,
+            message,
+            summary.run_id,
+        ],
+    )
+
+
+def _run(con, paths: Paths, summary: RunSummary, workers: int, progress) -> None:
+    loader = Loader(con, paths, summary)
+    known = set(con.execute("select path, sha256 from audit.source_files").fetchall())
+    seen_shas = {sha for _path, sha in known}
+    fresh: list[Candidate] = []
+    copies: list[Candidate] = []
+    for path, rel, kind in discover(paths):
+        summary.files_seen += 1
+        if not _inside(path, paths.raw_dir):
+            candidate = Candidate(path, rel, kind, "")
+            loader.quarantine(
+                candidate, QuarantineError("outside_landing_zone", "links outside raw/")
+            )
+            continue
+        candidate = Candidate(path, rel, kind, sha256_of(path))
+        if (rel, candidate.sha256) in known:
+            summary.files_already_loaded += 1
+        elif candidate.sha256 in seen_shas:
+            copies.append(candidate)
+        else:
+            seen_shas.add(candidate.sha256)
+            fresh.append(candidate)
+
+    reports = [c for c in fresh if c.kind == REPORT]
+    exports = sorted(
+        (c for c in fresh if c.kind == INSPECTION),
+        key=lambda c: _export_key(c.path.name),
+    )
+    total, done = len(fresh), 0
+    for candidate, parsed in _parsed(reports, workers):
+        if isinstance(parsed, QuarantineError):
+            loader.quarantine(candidate, parsed)
+        else:
+            loader.workbook(candidate, parsed)
+        done += 1
+        if progress:
+            progress(done, total, candidate.rel)
+
+    known_regions = {
+        r for (r,) in con.execute("select distinct region_code from raw.officials").fetchall()
+    }
+    for candidate, parsed in _parsed(exports, workers):
+        if isinstance(parsed, QuarantineError):
+            loader.quarantine(candidate, parsed)
+        else:
+            loader.export(candidate, parsed, known_regions)
+        done += 1
+        if progress:
+            progress(done, total, candidate.rel)
+
+    for candidate in copies:  # after the originals, so their province/year/batch are known
+        loader.duplicate(candidate)
+    loader.reconcile_links()
+    if exports:
+        with_tx(con, loader.order_exports)
+
+
+def _export_key(name: str) -> tuple:
+    try:
+        return (0, *export_sort_key(name))
+    except QuarantineError:
+        return (1, dt.date.min, name)  # badly named files sort last; they are quarantined

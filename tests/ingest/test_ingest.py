@@ -148,6 +148,7 @@ def test_a_header_only_sheet_loads_no_rows_and_is_not_an_error(landing):
     [
         (lambda path: path.write_bytes(b"this is not a workbook"), "not_a_zip"),
         (lambda path: _truncated(path), "corrupt"),
+        (lambda path: _cut_short(path), "corrupt"),
         (lambda path: _without_sheet(path, "评议结果"), "missing_sheet"),
         (lambda path: _without_column(path, "承诺事项", "类别"), "missing_column"),
         (
@@ -188,6 +189,13 @@ def _truncated(path: Path) -> None:
     write_workbook(path, cover(2016), report_tables(2016))
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2] + data[-200:])
+
+
+def _cut_short(path: Path) -> None:
+    """An upload that stopped halfway: a zip with no central directory."""
+    write_workbook(path, cover(2016), report_tables(2016))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
 
 
 def _without_sheet(path: Path, sheet: str) -> None:

@@ -110,13 +110,17 @@ def sha256_of(path: Path) -> str:
 # ---------------------------------------------------------------------------- discovery
 
 
-def discover(paths: Paths) -> Iterator[tuple[Path, str, str]]:
+KINDS = {"reports": REPORT, "inspections": INSPECTION}
+
+
+def discover(paths: Paths, kinds=tuple(KINDS)) -> Iterator[tuple[Path, str, str]]:
     """(path, relative name, kind) of every file in the landing zone, in a stable order.
 
     Hidden files (.gitkeep, editor droppings) are not submissions and are passed over.
     """
+    wanted = {KINDS[k] for k in kinds}
     for folder, kind in ((paths.reports_dir, REPORT), (paths.inspections_dir, INSPECTION)):
-        if not folder.is_dir():
+        if kind not in wanted or not folder.is_dir():
             continue
         for path in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
             rel = path.relative_to(paths.raw_dir).as_posix()
@@ -425,8 +429,12 @@ def ingest(
     run_id: str | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    kinds: tuple[str, ...] = tuple(KINDS),
 ) -> RunSummary:
-    """Load everything new in the landing zone. Safe to call again: nothing loads twice."""
+    """Load everything new in the landing zone. Safe to call again: nothing loads twice.
+
+    `kinds` limits the run to "reports" and/or "inspections" (the two ingest DAGs).
+    """
     paths = paths or default_paths()
     started = time.perf_counter()
     summary = RunSummary(run_id or new_run_id(), dt.datetime.now())
@@ -436,7 +444,7 @@ def ingest(
             [summary.run_id, summary.started_at],
         )
         try:
-            _run(con, paths, summary, workers, progress)
+            _run(con, paths, summary, workers, progress, kinds)
         except BaseException as exc:
             finish_run(con, summary, "failed", f"{type(exc).__name__}: {exc}")
             raise
@@ -463,13 +471,13 @@ def finish_run(con, summary: RunSummary, status: str, message: str | None) -> No
     )
 
 
-def _run(con, paths: Paths, summary: RunSummary, workers: int, progress) -> None:
+def _run(con, paths: Paths, summary: RunSummary, workers: int, progress, kinds) -> None:
     loader = Loader(con, paths, summary)
     known = set(con.execute("select path, sha256 from audit.source_files").fetchall())
     seen_shas = {sha for _path, sha in known}
     fresh: list[Candidate] = []
     copies: list[Candidate] = []
-    for path, rel, kind in discover(paths):
+    for path, rel, kind in discover(paths, kinds):
         summary.files_seen += 1
         if not _inside(path, paths.raw_dir):
             candidate = Candidate(path, rel, kind, "")

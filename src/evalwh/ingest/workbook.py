@@ -50,6 +50,12 @@ class ParsedWorkbook:
 def check_zip(path: Path) -> None:
     """Refuse what is not a zip, a broken zip, or a zip bomb, before any XML is parsed."""
     if not zipfile.is_zipfile(path):
+        with path.open("rb") as handle:
+            starts_like_a_zip = handle.read(4) == b"PK\x03\x04"
+        if starts_like_a_zip:
+            raise QuarantineError(
+                "corrupt", "truncated or damaged zip archive (no central directory)"
+            )
         raise QuarantineError("not_a_zip", "not an .xlsx workbook (the file is not a zip archive)")
     try:
         with zipfile.ZipFile(path) as archive:

@@ -1,0 +1,61 @@
+# evalwh — entry points. `make run` and `make test` set up everything they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export EVALWH_PROJECT_DIR := $(CURDIR)
+export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export DO_NOT_TRACK := 1
+export UV_FROZEN := 1
+
+# uv on PATH, else the copy `make setup` installs with pip (run as `python3 -m uv`).
+UV = $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+RUN = $(UV) run --frozen
+PYTEST_WORKERS ?= 2
+
+.PHONY: help setup run test test-reliability bench lint format airflow docs clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+setup: ## Install uv if missing, sync the locked environment, prepare AIRFLOW_HOME (idempotent)
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || { \
+	  echo "installing uv with pip"; \
+	  python3 -m pip install --quiet uv || python3 -m pip install --quiet --user --break-system-packages uv; }
+	$(UV) sync --frozen
+	@mkdir -p "$(AIRFLOW_HOME)"
+
+run: setup ## Generate the sample if needed, then ingest -> dbt -> gate -> publish through Airflow
+	$(RUN) python -m evalwh.orchestrate run
+
+test: setup ## The test suite (real Airflow, dbt, DuckDB and GE; parallel on 2 cores)
+	$(RUN) pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not reliability" $(PYTEST_ARGS)
+
+test-reliability: setup ## The full fault-injection and hostile-input suite
+	$(RUN) pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+bench: setup ## Benchmarks at national scale (long; writes bench/results/<date>.json)
+	$(RUN) python -m evalwh.bench
+
+lint: setup ## ruff (Python) and sqlfluff (dbt SQL)
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros
+
+format: setup ## Apply ruff formatting and sqlfluff fixes
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+	$(RUN) sqlfluff fix dbt_project/models dbt_project/tests dbt_project/macros
+
+airflow: setup ## Start the Airflow UI locally (standalone, http://localhost:8080)
+	$(RUN) python -m evalwh.orchestrate prepare
+	$(RUN) airflow standalone
+
+docs: setup ## Build the dbt docs site into warehouse/dbt_docs
+	$(RUN) python -m evalwh.orchestrate docs
+
+clean: ## Remove the local warehouse and Airflow state (raw/ is kept)
+	rm -rf warehouse airflow_home dbt_project/target dbt_project/logs

@@ -1,0 +1,89 @@
+"""Build the marts with dbt, validate them with Great Expectations, publish atomically.
+
+Triggered when either ingest DAG loaded something new (Assets `evalwh_raw_reports`,
+`evalwh_raw_inspections`), and runnable by hand with these params:
+
+| param | meaning |
+|---|---|
+| `mode` = `incremental` (default) | start from the published version; incremental marts add what is new |
+| `mode` = `year`, `year` = 2016 | rebuild one reporting year (its facts are deleted and rebuilt) |
+| `mode` = `full` | rebuild everything from the raw layer (`dbt build --full-refresh`) |
+
+Steps: `prepare` freezes a snapshot of the ingest DB and the staging file; the `dbt` task group
+(astronomer-cosmos, one task per model with its tests, so a failed model is a failed task that
+can be retried alone) builds into the staging file; `audit_and_gate` copies the audit trail in
+and runs every expectation (Data Docs in `warehouse/data_docs` show what failed, on which
+rows); `publish` swaps the validated file into `warehouse/published/` atomically and exports
+Parquet. If the gate fails, the run fails there and the published file is not touched.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import Param, dag, task
+
+from evalwh.airflow_support import (
+    PUBLISHED_WAREHOUSE,
+    RAW_INSPECTIONS,
+    RAW_REPORTS,
+    START_DATE,
+    WAREHOUSE_POOL,
+    default_args,
+)
+from evalwh.dbt_tasks import dbt_task_group
+
+
+@dag(
+    dag_id="build_and_publish",
+    schedule=RAW_REPORTS | RAW_INSPECTIONS,
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(retries=1),
+    tags=["evalwh", "dbt", "publish"],
+    doc_md=__doc__,
+    params={
+        "mode": Param(
+            "incremental",
+            enum=["incremental", "year", "full"],
+            description="incremental: add what is new; year: rebuild one year; full: rebuild all",
+        ),
+        "year": Param(None, type=["null", "integer"], description="the year for mode=year"),
+    },
+)
+def build_and_publish():
+    @task(pool=WAREHOUSE_POOL)
+    def prepare(params=None) -> dict:
+        from evalwh.pipeline import prepare_build
+
+        if params["mode"] == "year" and not params.get("year"):
+            raise ValueError("mode=year needs the param `year`")
+        return prepare_build(mode=params["mode"])
+
+    @task(pool=WAREHOUSE_POOL)
+    def audit_and_gate(run_id=None) -> dict:
+        from evalwh.pipeline import audit_and_gate as run_gate
+
+        gate = run_gate(run_id=run_id)
+        print(gate.summary() if hasattr(gate, "summary") else gate)
+        if not gate.passed:
+            raise RuntimeError(
+                f"data-quality gate failed: {gate.checks_total - gate.checks_passed} of "
+                f"{gate.checks_total} checks; see {gate.data_docs_index}"
+            )
+        return gate.to_dict()
+
+    @task(pool=WAREHOUSE_POOL, outlets=[PUBLISHED_WAREHOUSE])
+    def publish(gate: dict, run_id=None) -> dict:
+        from evalwh.pipeline import publish as run_publish
+        from evalwh.quality import GateResult
+
+        version = run_publish(GateResult.from_dict(gate), run_id=run_id)
+        return version.to_dict()
+
+    prepared = prepare()
+    gate = audit_and_gate()
+    prepared >> dbt_task_group(pool=WAREHOUSE_POOL) >> gate
+    publish(gate)
+
+
+build_and_publish()

@@ -1,0 +1,157 @@
+"""`evalwh`: the warehouse from the command line, for people who do not open Airflow.
+
+Heavy libraries (dbt, Great Expectations, Airflow) are imported inside the commands that need
+them, so `evalwh status` and `evalwh --help` answer at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from evalwh import config
+
+console = Console()
+
+
+def _paths(ctx: click.Context) -> config.Paths:
+    return config.paths(ctx.obj.get("raw_dir"), ctx.obj.get("warehouse_dir"))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--raw-dir", type=click.Path(path_type=Path), help="Landing zone [$EVALWH_RAW_DIR].")
+@click.option(
+    "--warehouse-dir",
+    type=click.Path(path_type=Path),
+    help="Warehouse root [$EVALWH_WAREHOUSE_DIR].",
+)
+@click.pass_context
+def main(ctx: click.Context, raw_dir: Path | None, warehouse_dir: Path | None) -> None:
+    """evalwh: multi-year evaluation history of grassroots Party-building work."""
+    ctx.ensure_object(dict)
+    ctx.obj.update(raw_dir=raw_dir, warehouse_dir=warehouse_dir)
+
+
+def _progress_bar(description: str):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    task = progress.add_task(description, total=None)
+
+    def update(done: int, total: int, *_: object) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return progress, update
+
+
+@main.command()
+@click.option("--scale", type=click.Choice(["sample", "national"]), default="sample")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Target folder [default: the raw dir]."
+)
+@click.option("--seed", type=int, default=2014, show_default=True)
+@click.option("--workers", type=int, default=2, show_default=True)
+@click.pass_context
+def generate(ctx: click.Context, scale: str, out: Path | None, seed: int, workers: int) -> None:
+    """Write a deterministic dataset that follows raw-formats.md, mess included."""
+    from evalwh.generate import generate as run_generate
+
+    target = out or _paths(ctx).raw_dir
+    progress, update = _progress_bar(f"generating {scale}")
+    with progress:
+        summary = run_generate(target, scale=scale, seed=seed, workers=workers, progress=update)
+    console.print(f"[green]generated[/] {scale} dataset in {target}")
+    for key, value in summary.items():
+        if not isinstance(value, dict | list):
+            console.print(f"  {key}: {value}")
+
+
+@main.command()
+@click.option("--workers", type=int, default=1, show_default=True, help="Parser processes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@click.pass_context
+def ingest(ctx: click.Context, workers: int, as_json: bool) -> None:
+    """Load every new file of the landing zone into the raw layer."""
+    from evalwh.ingest.load import ingest as run_ingest
+
+    paths = _paths(ctx)
+    progress, update = _progress_bar("ingesting")
+    with progress:
+        summary = run_ingest(paths, workers=workers, progress=update)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+        return
+    print_ingest_summary(summary)
+
+
+def print_ingest_summary(summary) -> None:
+    console.print(f"[bold]run {summary.run_id}[/] ({summary.seconds:.1f} s)")
+    console.print(
+        f"  files: {summary.files_seen} seen, {summary.files_loaded} loaded, "
+        f"{summary.files_superseded} superseded, {summary.files_duplicate} duplicate, "
+        f"{summary.files_quarantined} quarantined, {summary.files_already_loaded} already loaded"
+    )
+    console.print(f"  rows:  {summary.rows_loaded:,} loaded, {summary.rows_rejected:,} rejected")
+    for file, reason in summary.quarantined:
+        console.print(f"  [red]quarantined[/] {file}: {reason}")
+    for reason, count in sorted(summary.rejects_by_reason.items()):
+        console.print(f"  [yellow]rejected[/] {count:>6,} x {reason}")
+
+
+@main.command()
+@click.option("--runs", type=int, default=5, show_default=True, help="How many recent runs.")
+@click.pass_context
+def status(ctx: click.Context, runs: int) -> None:
+    """Recent runs, what was quarantined and why, rejects by reason, the published version."""
+    from evalwh.status import collect_status
+
+    report = collect_status(_paths(ctx), runs)
+    if report is None:
+        console.print("No ingest database yet: run `evalwh ingest` (or `make run`).")
+        return
+    table = Table(title="Recent runs")
+    for column in report["runs_columns"]:
+        table.add_column(column)
+    for row in report["runs"]:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+    if report["quarantine"]:
+        q = Table(title="Quarantined files")
+        q.add_column("file")
+        q.add_column("reason")
+        for file, reason in report["quarantine"]:
+            q.add_row(file, reason)
+        console.print(q)
+    r = Table(title="Rejected rows by reason")
+    r.add_column("reason")
+    r.add_column("rows", justify="right")
+    for reason, count in report["rejects_by_reason"]:
+        r.add_row(reason, f"{count:,}")
+    console.print(r)
+    published = report["published"]
+    if published:
+        console.print(
+            f"Published version {published['version']} at {published['published_at']} "
+            f"({published['checks_passed']}/{published['checks_total']} checks): "
+            f"{published['path']}"
+        )
+    else:
+        console.print("Nothing published yet.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

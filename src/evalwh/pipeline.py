@@ -1,0 +1,146 @@
+"""The pipeline's steps as plain functions: what the Airflow tasks and the CLI call.
+
+    ingest  -> raw layer + audit in the ingest DB          (holds the pipeline lock)
+    prepare -> freeze a snapshot of the ingest DB for dbt, and a staging file to build into
+    dbt     -> `dbt build` into the staging file (Cosmos renders it as tasks in Airflow)
+    audit   -> copy the audit tables into the staging file, drop what must not be published
+    gate    -> Great Expectations validation of the staging file (Data Docs on failure)
+    publish -> atomic swap of the staging file into published/, Parquet export, version row
+
+DuckDB allows one writer per file. The ingest DB is written only under the pipeline lock;
+dbt reads a snapshot of it (copied under the lock), so ingestion may go on while a build
+runs, and the staging file belongs to the one build that may run at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from evalwh import config
+from evalwh.config import Paths
+from evalwh.locking import pipeline_lock
+
+LOCK_WAIT_SECONDS = float(os.environ.get("EVALWH_LOCK_WAIT_SECONDS", "1800"))
+BUILD_MODES = ("incremental", "year", "full")
+
+
+def snapshot_db(paths: Paths) -> Path:
+    return paths.staging_db.parent / "ingest_snapshot.duckdb"
+
+
+def ingest(paths: Paths | None = None, kinds=("reports", "inspections"), workers: int = 1):
+    """Load new files; waits for the pipeline lock (one writer at a time)."""
+    from evalwh.ingest.load import ingest as run_ingest
+
+    paths = paths or config.paths()
+    paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    with pipeline_lock(paths.lock_file, timeout=LOCK_WAIT_SECONDS):
+        return run_ingest(paths, workers=workers, kinds=tuple(kinds))
+
+
+def prepare_build(paths: Paths | None = None, mode: str = "incremental") -> dict:
+    """Freeze the inputs of a build: a snapshot of the ingest DB and the staging file.
+
+    `incremental` and `year` start the staging file from the published version (incremental
+    models find their previous state); `full` starts from nothing.
+    """
+    if mode not in BUILD_MODES:
+        raise ValueError(f"mode must be one of {BUILD_MODES}, not {mode!r}")
+    paths = paths or config.paths()
+    staging = paths.staging_db
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (staging, staging.with_name(staging.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    with pipeline_lock(paths.lock_file, timeout=LOCK_WAIT_SECONDS):
+        if not paths.ingest_db.exists():
+            raise FileNotFoundError(f"no ingest DB at {paths.ingest_db}: run the ingestion first")
+        _copy(paths.ingest_db, snapshot_db(paths))
+        (snapshot_db(paths).with_name(snapshot_db(paths).name + ".wal")).unlink(missing_ok=True)
+        started_from = None
+        if mode != "full" and paths.published_db.exists():
+            _copy(paths.published_db, staging)
+            os.chmod(staging, 0o644)
+            started_from = str(paths.published_db)
+    return {"mode": mode, "staging_db": str(staging), "started_from": started_from}
+
+
+def _copy(source: Path, target: Path) -> None:
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+
+
+def dbt_env(paths: Paths | None = None) -> dict[str, str]:
+    """Environment for dbt: where to build and which ingest snapshot to read."""
+    paths = paths or config.paths()
+    return {
+        "EVALWH_DBT_TARGET_PATH": str(paths.staging_db),
+        "EVALWH_INGEST_DB": str(snapshot_db(paths)),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+
+
+def dbt_command(args: list[str], paths: Paths | None = None, check: bool = True):
+    """Run one dbt command on the project, as a subprocess (DuckDB file closed when it ends)."""
+    paths = paths or config.paths()
+    project = config.DBT_PROJECT_DIR
+    target_dir = paths.warehouse_dir / "dbt" / "target"
+    command = [
+        str(Path(sys.executable).with_name("dbt")),
+        *args,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(target_dir),
+        "--log-path",
+        str(paths.warehouse_dir / "dbt" / "logs"),
+    ]
+    env = {**os.environ, **dbt_env(paths)}
+    return subprocess.run(command, env=env, check=check, cwd=project)
+
+
+def dbt_build(paths: Paths | None = None, mode: str = "incremental", year: int | None = None):
+    args = ["build"]
+    if mode == "full":
+        args.append("--full-refresh")
+    if year is not None:
+        args += ["--vars", f"{{rebuild_year: {int(year)}}}"]
+    return dbt_command(args, paths)
+
+
+def audit_and_gate(paths: Paths | None = None, run_id: str | None = None):
+    """Make the staging file publishable (audit copied in), then validate it."""
+    from evalwh.publish import copy_audit_into
+    from evalwh.quality import validate
+
+    paths = paths or config.paths()
+    copy_audit_into(paths.staging_db, snapshot_db(paths))
+    previous = paths.published_db if paths.published_db.exists() else None
+    return validate(
+        paths.staging_db,
+        previous,
+        paths.data_docs_dir,
+        ingest_db=snapshot_db(paths),
+        run_id=run_id,
+    )
+
+
+def publish(gate, paths: Paths | None = None, run_id: str | None = None):
+    from evalwh.publish import publish as run_publish
+
+    paths = paths or config.paths()
+    return run_publish(
+        paths.staging_db,
+        paths.published_db,
+        paths.ingest_db,
+        run_id,
+        gate,
+        lock_file=paths.lock_file,
+        lock_timeout=LOCK_WAIT_SECONDS,
+    )

@@ -1,0 +1,56 @@
+-- Commitments per region, year made and category, by outcome. fulfilment_rate is
+-- fulfilled / commitments; NULL while the commitments are still open (the target year's
+-- report has not loaded), since open commitments count in no rate.
+
+with
+
+commitments as (
+
+    select * from {{ ref('fct_commitment') }}
+
+),
+
+aggregated as (
+
+    select
+        commitments.region_code,
+        commitments.made_year,
+        commitments.category_code,
+        count(*) as commitments,
+        count(commitments.outcome_status) as commitments_resolved,
+        sum(case when commitments.outcome_status = 'fulfilled' then 1 else 0 end)
+            as fulfilled,
+        sum(case when commitments.outcome_status = 'partial' then 1 else 0 end)
+            as partial,
+        sum(case when commitments.outcome_status = 'unfulfilled' then 1 else 0 end)
+            as unfulfilled,
+        sum(case when commitments.outcome_status = 'not_reported' then 1 else 0 end)
+            as not_reported
+    from commitments
+    group by
+        commitments.region_code,
+        commitments.made_year,
+        commitments.category_code
+
+),
+
+final as (
+
+    select
+        aggregated.region_code,
+        cast(aggregated.made_year as integer) as made_year,
+        aggregated.category_code,
+        cast(aggregated.commitments as integer) as commitments,
+        cast(aggregated.fulfilled as integer) as fulfilled,
+        cast(aggregated.partial as integer) as partial,
+        cast(aggregated.unfulfilled as integer) as unfulfilled,
+        cast(aggregated.not_reported as integer) as not_reported,
+        case
+            when aggregated.commitments_resolved = aggregated.commitments
+                then cast(aggregated.fulfilled as double) / aggregated.commitments
+        end as fulfilment_rate
+    from aggregated
+
+)
+
+select * from final

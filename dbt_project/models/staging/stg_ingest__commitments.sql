@@ -1,0 +1,64 @@
+with
+
+source as (
+
+    select * from {{ source('ingest_raw', 'commitments') }}
+
+),
+
+current_batches as (
+
+    select source_files.sha256 as file_sha256
+    from {{ source('ingest_audit', 'source_files') }} as source_files
+    where
+        source_files.kind = 'report_workbook'
+        and source_files.status = 'loaded'
+
+),
+
+renamed as (
+
+    select
+
+        ---------- ids
+        source.commitment_id,
+        source.region_code,
+        source.category_code,
+
+        ---------- text
+        source.content as commitment_content,
+        source.metric_name,
+        source.unit,
+
+        ---------- numerics
+        source.target_value,
+
+        ---------- dates
+        source.due_date,
+
+        ---------- years
+        source.report_year as made_year,
+        source.report_year + 1 as target_year,
+
+        ---------- lineage
+        source.report_year,
+        source.province_code,
+        source.province_name,
+        source.batch,
+        source.template_version,
+        source.source_file,
+        source.file_sha256,
+        source.sheet as source_sheet,
+        source.row_number as source_row_number,
+        source.run_id as load_run_id
+
+    from source
+    where exists (
+        select current_batches.file_sha256
+        from current_batches
+        where current_batches.file_sha256 = source.file_sha256
+    )
+
+)
+
+select * from renamed

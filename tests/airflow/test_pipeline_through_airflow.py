@@ -1,0 +1,211 @@
+"""The real DAGs, run by Airflow (`airflow dags test`) against a real SQLite metadata DB, on the
+generated sample; then the published DuckDB file is queried the way an analyst would."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import openpyxl
+import pytest
+
+from evalwh import config
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow")]
+
+PROJECT = config.PROJECT_DIR
+PYTHON_BIN = Path(sys.executable).parent
+
+
+def _env(tmp: Path, raw: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp / "airflow_home"),
+        "EVALWH_RAW_DIR": str(raw),
+        "EVALWH_WAREHOUSE_DIR": str(tmp / "warehouse"),
+        "EVALWH_LOCK_WAIT_SECONDS": "60",
+        "PATH": f"{PYTHON_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    return env
+
+
+def _orchestrate(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "evalwh.orchestrate", *args],
+        env=env,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def _dag_test(env: dict[str, str], dag_id: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(PYTHON_BIN / "airflow"), "dags", "test", dag_id],
+        env=env,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _dag_run_states(env: dict[str, str], dag_id: str) -> list[str]:
+    out = subprocess.run(
+        [str(PYTHON_BIN / "airflow"), "dags", "list-runs", dag_id, "--output", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    start = out.index("[")
+    return [run["state"] for run in json.loads(out[start:])]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """One full `make run` equivalent on a copy of the shipped sample."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    raw = tmp / "raw"
+    shutil.copytree(PROJECT / "raw", raw)
+    env = _env(tmp, raw)
+    result = _orchestrate(env, "run")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-8000:]
+    return SimpleNamespace(tmp=tmp, raw=raw, env=env, stdout=result.stdout)
+
+
+def test_make_run_publishes_a_queryable_warehouse_and_prints_a_summary(published):
+    run = published
+    db = run.tmp / "warehouse" / "published" / "evaluation.duckdb"
+    assert db.exists()
+    assert "published: version 1" in run.stdout
+    assert "data-quality checks passed" in run.stdout
+    with duckdb.connect(str(db), read_only=True) as con:
+        schemas = {
+            s
+            for (s,) in con.execute(
+                "select distinct schema_name from duckdb_schemas() where database_name = 'evaluation'"
+            ).fetchall()
+        }
+        assert {"marts", "audit"} <= schemas
+        assert not {"staging", "intermediate"} & schemas
+        commitments = con.execute("select count(*) from marts.fct_commitment").fetchone()[0]
+        assert commitments > 0
+        rates = con.execute(
+            "select min(fulfilment_rate), max(fulfilment_rate) from marts.commitment_vs_outcome"
+        ).fetchone()
+        assert 0 <= rates[0] <= rates[1] <= 1
+        assert con.execute("select count(*) from audit.published_versions").fetchone()[0] == 1
+
+
+def test_every_dag_run_succeeded(published):
+    run = published
+    for dag_id in ("ingest_reports", "ingest_inspections", "build_and_publish"):
+        assert _dag_run_states(run.env, dag_id) == ["success"], dag_id
+
+
+def test_ingest_counts_match_what_the_generator_planted(published):
+    run = published
+    expected = json.loads((run.raw / "_expected.json").read_text("utf-8"))
+    ingest_db = run.tmp / "warehouse" / "ingest" / "ingest.duckdb"
+    with duckdb.connect(str(ingest_db), read_only=True) as con:
+        quarantined = sorted(
+            (f, r.split(":")[0])
+            for f, r in con.execute("select file, reason from audit.quarantine").fetchall()
+        )
+        rejects = sorted(
+            (f, s, n, r.split(":")[0])
+            for f, s, n, r in con.execute(
+                "select file, sheet, row_number, reason from audit.rejects"
+            ).fetchall()
+        )
+    assert quarantined == sorted((q["file"], q["reason"]) for q in expected["quarantined"])
+    assert rejects == sorted(
+        (r["file"], r["sheet"], r["row"], r["reason"]) for r in expected["rejected"]
+    )
+
+
+def test_a_run_with_nothing_new_is_green_and_triggers_nothing(published):
+    run = published
+    db = run.tmp / "warehouse" / "published" / "evaluation.duckdb"
+    before = _sha(db)
+    result = _dag_test(run.env, "ingest_reports")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "anything_new" in result.stdout + result.stderr
+    states = _dag_run_states(run.env, "ingest_reports")
+    assert states.count("success") == 2
+    assert _sha(db) == before
+
+
+def _resubmit_without_most_regions(raw: Path) -> Path:
+    """A province re-sends its latest report (batch 2) with most regions missing: it loads
+    (every row is valid) but the marts would lose far more rows than the gate allows."""
+    source = max(
+        (p for p in (raw / "reports").glob("*.xlsx") if _cover(p) is not None),
+        key=lambda p: (_cover(p)["年度"], _cover(p)["报送批次"]),
+    )
+    book = openpyxl.load_workbook(source)
+    cover = book["封面"]
+    for row in cover.iter_rows():
+        if row[0].value == "报送批次":
+            row[1].value = int(str(row[1].value)) + 5
+    for name in book.sheetnames:
+        if name == "封面":
+            continue
+        sheet = book[name]
+        if sheet.max_row > 8:
+            sheet.delete_rows(6, sheet.max_row - 6)
+    target = raw / "reports" / "resubmission_with_regions_missing.xlsx"
+    book.save(target)
+    return target
+
+
+def _cover(path: Path) -> dict | None:
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+    except Exception:
+        return None
+    if "封面" not in book.sheetnames:
+        return None
+    values = {r[0]: r[1] for r in book["封面"].iter_rows(values_only=True) if r and r[0]}
+    try:
+        return {
+            "年度": int(str(values["年度"])[:4]),
+            "报送批次": int(str(values.get("报送批次", 1))),
+        }
+    except (KeyError, ValueError):
+        return None
+
+
+def test_a_failing_gate_leaves_the_published_file_byte_for_byte_unchanged(published):
+    run = published
+    db = run.tmp / "warehouse" / "published" / "evaluation.duckdb"
+    before = _sha(db)
+    _resubmit_without_most_regions(run.raw)
+    assert _dag_test(run.env, "ingest_reports").returncode == 0
+    _dag_test(run.env, "build_and_publish")
+    assert _dag_run_states(run.env, "build_and_publish").count("failed") == 1
+    assert _sha(db) == before
+    with duckdb.connect(
+        str(run.tmp / "warehouse" / "ingest" / "ingest.duckdb"), read_only=True
+    ) as con:
+        failures = con.execute(
+            "select message from audit.load_runs where status = 'failed'"
+        ).fetchall()
+        versions = con.execute("select count(*) from audit.published_versions").fetchone()[0]
+    assert versions == 1
+    assert any("gate" in m for (m,) in failures), failures
+    docs = list((run.tmp / "warehouse" / "data_docs").rglob("*.html"))
+    assert docs, "Data Docs were not written"

@@ -6,6 +6,8 @@ Choices, each forced by this stack (see docs/architecture.md):
 - ExecutionMode.LOCAL with InvocationMode.SUBPROCESS: each task is one `dbt build --select
   <model>` (TestBehavior.BUILD: the model and its tests), in a subprocess that closes the DuckDB
   file when it ends; the in-process runner kept the file open for later tasks.
+- `--indirect-selection buildable`: a relationships test between a model and a seed runs with
+  the model (whose task comes after the seed's), never with the seed.
 - One pool slot: DuckDB allows one writer per file, so the dbt tasks never overlap.
 - Params: mode=full adds --full-refresh; mode=year passes the var `rebuild_year`.
 """
@@ -65,12 +67,13 @@ def dbt_task_group(pool: str):
         operator_args={
             "pool": pool,
             "install_deps": False,
+            # a test runs in the task of the last of its parents to be built
+            "dbt_cmd_flags": ["--indirect-selection", "buildable"],
             "full_refresh": "{{ params.mode == 'full' }}",
             "vars": {"rebuild_year": "{{ params.year if params.mode == 'year' else '' }}"},
-            "env": {**dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
             "append_env": True,
         },
-        default_args={"retries": 1},
+        default_args={"retries": 0},
     )
 
 

@@ -14,11 +14,15 @@ runs, and the staging file belongs to the one build that may run at a time.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import duckdb
 
 from evalwh import config
 from evalwh.config import Paths
@@ -58,7 +62,9 @@ def prepare_build(paths: Paths | None = None, mode: str = "incremental") -> dict
     with pipeline_lock(paths.lock_file, timeout=LOCK_WAIT_SECONDS):
         if not paths.ingest_db.exists():
             raise FileNotFoundError(f"no ingest DB at {paths.ingest_db}: run the ingestion first")
+        taken_at = dt.datetime.now()
         _copy(paths.ingest_db, snapshot_db(paths))
+        _snapshot_note(paths).write_text(json.dumps({"taken_at": taken_at.isoformat()}))
         (snapshot_db(paths).with_name(snapshot_db(paths).name + ".wal")).unlink(missing_ok=True)
         started_from = None
         if mode != "full" and paths.published_db.exists():
@@ -66,6 +72,21 @@ def prepare_build(paths: Paths | None = None, mode: str = "incremental") -> dict
             os.chmod(staging, 0o644)
             started_from = str(paths.published_db)
     return {"mode": mode, "staging_db": str(staging), "started_from": started_from}
+
+
+def _snapshot_note(paths: Paths) -> Path:
+    return snapshot_db(paths).with_suffix(".json")
+
+
+def _snapshot_taken_at(paths: Paths) -> dt.datetime:
+    return dt.datetime.fromisoformat(json.loads(_snapshot_note(paths).read_text())["taken_at"])
+
+
+# Every ingest run that finished before the snapshot reaches the version built from it.
+_MARK_PUBLISHED = (
+    "update audit.load_runs set published = true "
+    "where status = 'succeeded' and not published and finished_at <= ?"
+)
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -121,6 +142,10 @@ def audit_and_gate(paths: Paths | None = None, run_id: str | None = None):
 
     paths = paths or config.paths()
     copy_audit_into(paths.staging_db, snapshot_db(paths))
+    # the copy is published only if the gate passes; then these runs are in that version
+    with duckdb.connect(str(paths.staging_db)) as con:
+        con.execute(_MARK_PUBLISHED, [_snapshot_taken_at(paths)])
+        con.execute("checkpoint")
     previous = paths.published_db if paths.published_db.exists() else None
     return validate(
         paths.staging_db,
@@ -133,14 +158,20 @@ def audit_and_gate(paths: Paths | None = None, run_id: str | None = None):
 
 def publish(gate, paths: Paths | None = None, run_id: str | None = None):
     from evalwh.publish import publish as run_publish
+    from evalwh.store import connect_ingest
 
     paths = paths or config.paths()
-    return run_publish(
-        paths.staging_db,
-        paths.published_db,
-        paths.ingest_db,
-        run_id,
-        gate,
-        lock_file=paths.lock_file,
-        lock_timeout=LOCK_WAIT_SECONDS,
-    )
+    with pipeline_lock(paths.lock_file, timeout=LOCK_WAIT_SECONDS):
+        version = run_publish(
+            paths.staging_db,
+            paths.published_db,
+            paths.ingest_db,
+            run_id,
+            gate,
+            lock_file=paths.lock_file,
+            lock_timeout=LOCK_WAIT_SECONDS,
+        )
+        # every ingest run that finished before the snapshot has now reached a published version
+        with connect_ingest(paths.ingest_db) as con:
+            con.execute(_MARK_PUBLISHED, [_snapshot_taken_at(paths)])
+    return version

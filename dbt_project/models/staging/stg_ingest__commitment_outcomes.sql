@@ -1,3 +1,7 @@
+-- The accepted-value seeds this model's relationship tests read: built first (Cosmos
+-- renders one task per model, ordered by these dependencies).
+-- depends_on: {{ ref('outcome_statuses') }}
+
 with
 
 source as (

@@ -1,3 +1,11 @@
+-- The accepted-value seeds this model's relationship tests read: built first (Cosmos
+-- renders one task per model, ordered by these dependencies).
+-- depends_on: {{ ref('categories') }}
+-- depends_on: {{ ref('inspection_types') }}
+-- depends_on: {{ ref('severities') }}
+-- depends_on: {{ ref('finding_statuses') }}
+-- depends_on: {{ ref('accountability_actions') }}
+
 with
 
 source as (

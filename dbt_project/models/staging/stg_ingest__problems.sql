@@ -1,3 +1,8 @@
+-- The accepted-value seeds this model's relationship tests read: built first (Cosmos
+-- renders one task per model, ordered by these dependencies).
+-- depends_on: {{ ref('categories') }}
+-- depends_on: {{ ref('problem_sources') }}
+
 with
 
 source as (

@@ -5,9 +5,12 @@ Triggered when either ingest DAG loaded something new (Assets `evalwh_raw_report
 
 | param | meaning |
 |---|---|
-| `mode` = `incremental` (default) | start from the published version; incremental marts add what is new |
-| `mode` = `year`, `year` = 2016 | rebuild one reporting year (its facts are deleted and rebuilt) |
-| `mode` = `full` | rebuild everything from the raw layer (`dbt build --full-refresh`) |
+| `mode` = `incremental` (default) | rebuild the marts from the raw layer, starting from the published file |
+| `mode` = `year`, `year` = 2016 | first reload that reporting year's workbooks from raw/ (its raw rows, rejects and file records are replaced), then build |
+| `mode` = `full` | rebuild everything from an empty file (`dbt build --full-refresh`) |
+
+The marts are tables rebuilt from the raw layer on every run: measured on 8.4 M raw rows, a
+full `dbt build` took 74 s, cheaper than incremental bookkeeping (see docs/architecture.md).
 
 Steps: `prepare` freezes a snapshot of the ingest DB and the staging file; the `dbt` task group
 (astronomer-cosmos, one task per model with its tests, so a failed model is a failed task that
@@ -55,9 +58,7 @@ def build_and_publish():
     def prepare(params=None) -> dict:
         from evalwh.pipeline import prepare_build
 
-        if params["mode"] == "year" and not params.get("year"):
-            raise ValueError("mode=year needs the param `year`")
-        return prepare_build(mode=params["mode"])
+        return prepare_build(mode=params["mode"], year=params.get("year"))
 
     @task(pool=WAREHOUSE_POOL)
     def audit_and_gate(run_id=None) -> dict:
@@ -82,7 +83,9 @@ def build_and_publish():
 
     prepared = prepare()
     gate = audit_and_gate()
-    prepared >> dbt_task_group(pool=WAREHOUSE_POOL) >> gate
+    first_dbt_task, last_dbt_task = dbt_task_group(pool=WAREHOUSE_POOL)
+    prepared >> first_dbt_task
+    last_dbt_task >> gate
     publish(gate)
 
 

@@ -153,5 +153,75 @@ def status(ctx: click.Context, runs: int) -> None:
         console.print("Nothing published yet.")
 
 
+def _published(ctx: click.Context):
+    import duckdb
+
+    db = _paths(ctx).published_db
+    if not db.exists():
+        raise click.ClickException(f"nothing published yet at {db}: run `make run`")
+    return duckdb.connect(str(db), read_only=True)
+
+
+def _show(relation, limit: int) -> None:
+    columns = relation.columns
+    rows = relation.fetchmany(limit)
+    table = Table(show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+@main.command()
+@click.argument("sql")
+@click.option("--limit", type=int, default=50, show_default=True, help="Rows to print.")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Write all rows as CSV.")
+@click.option(
+    "--parquet", "parquet_path", type=click.Path(path_type=Path), help="Write all rows as Parquet."
+)
+@click.pass_context
+def query(ctx, sql: str, limit: int, csv_path: Path | None, parquet_path: Path | None) -> None:
+    """Run one SQL query against the published warehouse (opened read-only)."""
+    import duckdb
+
+    with _published(ctx) as con:
+        try:
+            relation = con.sql(sql)
+        except duckdb.Error as exc:
+            raise click.ClickException(str(exc)) from None
+        if relation is None:
+            return
+        if csv_path:
+            relation.write_csv(str(csv_path))
+            console.print(f"wrote {csv_path}")
+        if parquet_path:
+            relation.write_parquet(str(parquet_path), compression="zstd")
+            console.print(f"wrote {parquet_path}")
+        if not (csv_path or parquet_path):
+            _show(relation, limit)
+
+
+@main.command()
+@click.pass_context
+def shell(ctx) -> None:
+    """An interactive SQL prompt on the published warehouse (read-only). End with Ctrl-D."""
+    import duckdb
+
+    with _published(ctx) as con:
+        console.print("evalwh (read-only). Tables: `show all tables;`. Ctrl-D to leave.")
+        while True:
+            try:
+                sql = click.prompt("evalwh", prompt_suffix="> ")
+            except (EOFError, click.Abort):
+                break
+            try:
+                relation = con.sql(sql)
+                if relation is not None:
+                    _show(relation, 100)
+            except duckdb.Error as exc:
+                console.print(f"[red]{exc}[/]")
+
+
 if __name__ == "__main__":
     sys.exit(main())

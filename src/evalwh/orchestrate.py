@@ -37,6 +37,8 @@ def airflow_env() -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(config.PROJECT_DIR / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        # Cosmos' partial-parse cache, per warehouse (parallel test runs must not share it)
+        "AIRFLOW__COSMOS__CACHE_DIR": str(config.paths().warehouse_dir / "dbt" / "cosmos_cache"),
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
         "EVALWH_PROJECT_DIR": str(config.PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",

@@ -30,6 +30,9 @@ from evalwh.locking import pipeline_lock
 
 LOCK_WAIT_SECONDS = float(os.environ.get("EVALWH_LOCK_WAIT_SECONDS", "1800"))
 BUILD_MODES = ("incremental", "year", "full")
+# incremental: rebuild the marts from the raw layer, starting from the published file
+# year:        reload one reporting year's workbooks from raw/ first, then as incremental
+# full:        rebuild from an empty file (dbt --full-refresh)
 
 
 def snapshot_db(paths: Paths) -> Path:
@@ -46,15 +49,22 @@ def ingest(paths: Paths | None = None, kinds=("reports", "inspections"), workers
         return run_ingest(paths, workers=workers, kinds=tuple(kinds))
 
 
-def prepare_build(paths: Paths | None = None, mode: str = "incremental") -> dict:
+def prepare_build(
+    paths: Paths | None = None, mode: str = "incremental", year: int | None = None
+) -> dict:
     """Freeze the inputs of a build: a snapshot of the ingest DB and the staging file.
 
-    `incremental` and `year` start the staging file from the published version (incremental
-    models find their previous state); `full` starts from nothing.
+    `incremental` and `year` start the staging file from the published version; `full`
+    starts from nothing. `year` first reloads that reporting year from raw/.
     """
     if mode not in BUILD_MODES:
         raise ValueError(f"mode must be one of {BUILD_MODES}, not {mode!r}")
     paths = paths or config.paths()
+    reloaded = None
+    if mode == "year":
+        if not year:
+            raise ValueError("mode=year needs a year")
+        reloaded = reload_year(paths, int(year))
     staging = paths.staging_db
     staging.parent.mkdir(parents=True, exist_ok=True)
     for leftover in (staging, staging.with_name(staging.name + ".wal")):
@@ -71,7 +81,28 @@ def prepare_build(paths: Paths | None = None, mode: str = "incremental") -> dict
             _copy(paths.published_db, staging)
             os.chmod(staging, 0o644)
             started_from = str(paths.published_db)
-    return {"mode": mode, "staging_db": str(staging), "started_from": started_from}
+    return {
+        "mode": mode,
+        "staging_db": str(staging),
+        "started_from": started_from,
+        "reloaded": reloaded,
+    }
+
+
+def reload_year(paths: Paths, year: int) -> dict:
+    """Forget one reporting year's workbooks and load them again from raw/."""
+    from evalwh.ingest.load import forget_year
+
+    with pipeline_lock(paths.lock_file, timeout=LOCK_WAIT_SECONDS):
+        forgotten = forget_year(paths, year)
+    summary = ingest(paths, kinds=("reports",))
+    return {
+        "year": year,
+        "unloaded": forgotten,
+        "run_id": summary.run_id,
+        "rows_loaded": summary.rows_loaded,
+        "rows_rejected": summary.rows_rejected,
+    }
 
 
 def _snapshot_note(paths: Paths) -> Path:
@@ -126,13 +157,9 @@ def dbt_command(args: list[str], paths: Paths | None = None, check: bool = True)
     return subprocess.run(command, env=env, check=check, cwd=project)
 
 
-def dbt_build(paths: Paths | None = None, mode: str = "incremental", year: int | None = None):
-    args = ["build"]
-    if mode == "full":
-        args.append("--full-refresh")
-    if year is not None:
-        args += ["--vars", f"{{rebuild_year: {int(year)}}}"]
-    return dbt_command(args, paths)
+def dbt_build(paths: Paths | None = None, mode: str = "incremental"):
+    """One `dbt build` of the whole project (the CLI path; Airflow renders it with Cosmos)."""
+    return dbt_command(["build", "--full-refresh"] if mode == "full" else ["build"], paths)
 
 
 def audit_and_gate(paths: Paths | None = None, run_id: str | None = None):

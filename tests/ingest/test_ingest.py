@@ -479,3 +479,21 @@ def test_parsing_in_worker_processes_gives_the_same_warehouse(tmp_path):
         ingest(p, workers=workers)
         fingerprints.append(_table_fingerprint(p))
     assert fingerprints[0] == fingerprints[1]
+
+
+def test_reloading_a_year_reads_its_workbooks_again_and_leaves_other_years_alone(landing):
+    from evalwh.pipeline import reload_year
+
+    write_workbook(landing.reports_dir / "2015.xlsx", cover(2015), report_tables(2015))
+    write_workbook(landing.reports_dir / "2016.xlsx", cover(2016), report_tables(2016))
+    ingest(landing)
+    before = _table_fingerprint(landing)
+    reloaded = reload_year(landing, 2016)
+    assert reloaded["unloaded"] == ["reports/2016.xlsx"]
+    assert reloaded["rows_loaded"] == 15
+    after = _table_fingerprint(landing)
+    assert after == before  # same files, same rows: only the run ids differ
+    runs = query(
+        landing, "select run_id from raw.officials where report_year = ? group by 1", [2016]
+    )
+    assert runs == [(reloaded["run_id"],)]

@@ -533,3 +533,35 @@ def _export_key(name: str) -> tuple:
         return (0, *export_sort_key(name))
     except QuarantineError:
         return (1, dt.date.min, name)  # badly named files sort last; they are quarantined
+
+
+def forget_year(paths: Paths, year: int) -> list[str]:
+    """Unload one reporting year's workbooks so that the next ingest reads them again from raw/.
+
+    For the data team's "rebuild one reporting year" (after a parser fix, say): the year's raw
+    rows, rejects and file records go; the files themselves stay in raw/ and load again, each
+    in its own transaction, on the next run. Returns the paths that were unloaded.
+    """
+    workbook_tables = [t for t in _RAW_TABLES if t != "inspection_findings"]
+    with connect_ingest(paths.ingest_db) as con:
+        files = [
+            path
+            for (path,) in con.execute(
+                "select path from audit.source_files where kind = ? and year = ? "
+                "and status in ('loaded', 'superseded', 'duplicate')",
+                [REPORT, year],
+            ).fetchall()
+        ]
+
+        def unload() -> None:
+            for table in workbook_tables:
+                con.execute(f"delete from raw.{table} where report_year = ?", [year])
+            con.execute(
+                "delete from audit.rejects where file in (select unnest(?::varchar[]))", [files]
+            )
+            con.execute(
+                "delete from audit.source_files where kind = ? and year = ?", [REPORT, year]
+            )
+
+        with_tx(con, unload)
+    return files

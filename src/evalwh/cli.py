@@ -164,7 +164,7 @@ def _published(ctx: click.Context):
 
 def _show(relation, limit: int) -> None:
     columns = relation.columns
-    rows = relation.fetchmany(limit)
+    rows = relation.limit(limit).fetchall()
     table = Table(show_lines=False)
     for column in columns:
         table.add_column(column, overflow="fold")

@@ -159,9 +159,21 @@ def run_command(mode: str, year: int | None) -> None:
 @main.command("docs")
 def docs_command() -> None:
     """Build the dbt docs site (lineage, every column) into warehouse/dbt/target."""
+    import shutil
+
     from evalwh.pipeline import dbt_command
 
-    dbt_command(["docs", "generate"])
+    paths = config.paths()
+    env = {}
+    if paths.published_db.exists():  # the catalog (column types) from a copy of what is published
+        catalog_db = paths.warehouse_dir / "dbt" / "docs_catalog.duckdb"
+        shutil.copyfile(paths.published_db, catalog_db)
+        catalog_db.chmod(0o644)
+        env = {"EVALWH_DBT_TARGET_PATH": str(catalog_db), "EVALWH_INGEST_DB": str(paths.ingest_db)}
+        dbt_command(["docs", "generate"], env=env)
+    else:
+        click.echo("nothing published yet: docs without a catalog of column types")
+        dbt_command(["docs", "generate", "--empty-catalog"], env=env)
     click.echo(f"open {manifest_path().parent / 'index.html'}")
 
 

@@ -136,7 +136,9 @@ def dbt_env(paths: Paths | None = None) -> dict[str, str]:
     }
 
 
-def dbt_command(args: list[str], paths: Paths | None = None, check: bool = True):
+def dbt_command(
+    args: list[str], paths: Paths | None = None, check: bool = True, env: dict | None = None
+):
     """Run one dbt command on the project, as a subprocess (DuckDB file closed when it ends)."""
     paths = paths or config.paths()
     project = config.DBT_PROJECT_DIR
@@ -153,8 +155,9 @@ def dbt_command(args: list[str], paths: Paths | None = None, check: bool = True)
         "--log-path",
         str(paths.warehouse_dir / "dbt" / "logs"),
     ]
-    env = {**os.environ, **dbt_env(paths)}
-    return subprocess.run(command, env=env, check=check, cwd=project)
+    return subprocess.run(
+        command, env={**os.environ, **dbt_env(paths), **(env or {})}, check=check, cwd=project
+    )
 
 
 def dbt_build(paths: Paths | None = None, mode: str = "incremental"):

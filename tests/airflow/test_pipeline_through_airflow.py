@@ -31,6 +31,10 @@ def _env(tmp: Path, raw: Path) -> dict[str, str]:
         "EVALWH_RAW_DIR": str(raw),
         "EVALWH_WAREHOUSE_DIR": str(tmp / "warehouse"),
         "EVALWH_LOCK_WAIT_SECONDS": "60",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "AIRFLOW__COSMOS__CACHE_DIR": str(tmp / "cosmos_cache"),
         "PATH": f"{PYTHON_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     return env
@@ -70,8 +74,14 @@ def _dag_run_states(env: dict[str, str], dag_id: str) -> list[str]:
         text=True,
         check=True,
     ).stdout
-    start = out.index("[")
-    return [run["state"] for run in json.loads(out[start:])]
+    # the JSON list is the last line that parses as one (log lines come before it)
+    for line in reversed(out.strip().splitlines()):
+        if line.startswith("["):
+            try:
+                return [run["state"] for run in json.loads(line)]
+            except json.JSONDecodeError:
+                continue
+    raise AssertionError(f"no JSON in `airflow dags list-runs` output: {out[-2000:]}")
 
 
 @pytest.fixture(scope="module")

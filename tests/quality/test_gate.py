@@ -38,7 +38,7 @@ EXPECTED_FAILURES = {
     "fct_evaluation.rating:column_values_to_be_in_set",
     "fct_commitment.commitment_id:column_values_to_be_unique",
     "referential_integrity.marts.fct_problem.region_code->marts.dim_region.region_code",
-    "cross_year_continuity.marts.fct_evaluation:no_gap_years",
+    "cross_year_continuity.marts.region_year_trend:no_gap_years",
     "raw_lineage.raw.evaluations:traced_to_registered_file",
 }
 
@@ -122,7 +122,7 @@ def test_orphan_region_fails_referential_check(defective):
 
 def test_silent_year_gap_fails_cross_year_check(defective):
     _, gate = defective
-    f = failure(gate, "cross_year_continuity.marts.fct_evaluation:no_gap_years")
+    f = failure(gate, "cross_year_continuity.marts.region_year_trend:no_gap_years")
     assert f.sample == (
         {
             "province_code": "320000",

@@ -13,11 +13,7 @@ source as (
 
 current_batches as (
 
-    select source_files.sha256 as file_sha256
-    from {{ source('ingest_audit', 'source_files') }} as source_files
-    where
-        source_files.kind = 'report_workbook'
-        and source_files.status = 'loaded'
+    {{ current_report_files() }}
 
 ),
 

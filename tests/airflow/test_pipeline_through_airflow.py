@@ -162,10 +162,12 @@ def test_a_run_with_nothing_new_is_green_and_triggers_nothing(published):
 def _resubmit_without_most_regions(raw: Path) -> Path:
     """A province re-sends its latest report (batch 2) with most regions missing: it loads
     (every row is valid) but the marts would lose far more rows than the gate allows."""
-    source = max(
-        (p for p in (raw / "reports").glob("*.xlsx") if _cover(p) is not None),
-        key=lambda p: (_cover(p)["年度"], _cover(p)["报送批次"]),
-    )
+    expected = json.loads((raw / "_expected.json").read_text("utf-8"))
+    loaded = [
+        f for f in expected["files"] if f["kind"] == "report_workbook" and f["status"] == "loaded"
+    ]
+    latest = max(loaded, key=lambda f: (f["year"], f["batch"]))
+    source = raw / latest["path"]
     book = openpyxl.load_workbook(source)
     cover = book["封面"]
     for row in cover.iter_rows():
@@ -180,23 +182,6 @@ def _resubmit_without_most_regions(raw: Path) -> Path:
     target = raw / "reports" / "resubmission_with_regions_missing.xlsx"
     book.save(target)
     return target
-
-
-def _cover(path: Path) -> dict | None:
-    try:
-        book = openpyxl.load_workbook(path, read_only=True)
-    except Exception:
-        return None
-    if "封面" not in book.sheetnames:
-        return None
-    values = {r[0]: r[1] for r in book["封面"].iter_rows(values_only=True) if r and r[0]}
-    try:
-        return {
-            "年度": int(str(values["年度"])[:4]),
-            "报送批次": int(str(values.get("报送批次", 1))),
-        }
-    except (KeyError, ValueError):
-        return None
 
 
 def test_a_failing_gate_leaves_the_published_file_byte_for_byte_unchanged(published):

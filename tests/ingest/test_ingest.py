@@ -498,3 +498,16 @@ def test_reloading_a_year_reads_its_workbooks_again_and_leaves_other_years_alone
         landing, "select run_id from raw.officials where report_year = ? group by 1", [2016]
     )
     assert runs == [(reloaded["run_id"],)]
+
+
+def test_run_counts_say_how_many_files_this_run_loaded_and_superseded(landing):
+    write_workbook(landing.reports_dir / "a.xlsx", cover(2016, batch=1), report_tables(2016))
+    first = ingest(landing)
+    write_workbook(landing.reports_dir / "b.xlsx", cover(2016, batch=2), report_tables(2016))
+    second = ingest(landing)
+    assert (first.files_loaded, first.files_superseded) == (1, 0)
+    assert (second.files_loaded, second.files_superseded) == (1, 1)
+    assert query(landing, "select files_loaded from audit.load_runs order by started_at") == [
+        (1,),
+        (1,),
+    ]

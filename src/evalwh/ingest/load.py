@@ -73,8 +73,8 @@ class RunSummary:
     finished_at: dt.datetime | None = None
     files_seen: int = 0
     files_already_loaded: int = 0
-    files_loaded: int = 0
-    files_superseded: int = 0
+    files_loaded: int = 0  # files whose rows were loaded by this run (current or not)
+    files_superseded: int = 0  # files this run marked superseded (a newer batch is current)
     files_duplicate: int = 0
     files_quarantined: int = 0
     rows_loaded: int = 0
@@ -277,12 +277,11 @@ class Loader:
                 self._insert(table, records, constants)
             self._rejects(parsed.rejects)
             self._source_file(c, "loaded", cover.province_code, cover.year, cover.batch)
-            superseded = self._settle_batches(cover.province_code, cover.year)
-            if c.rel in superseded:
-                self.summary.files_superseded += 1
-            else:
-                self.summary.files_loaded += 1
-                self.summary.files_superseded += len(superseded)
+            self.summary.files_loaded += 1
+            # files this run turned into `superseded`: older batches, or this file itself
+            self.summary.files_superseded += len(
+                self._settle_batches(cover.province_code, cover.year)
+            )
 
         with_tx(self.con, write)
 
@@ -460,7 +459,7 @@ def finish_run(con, summary: RunSummary, status: str, message: str | None) -> No
         "rows_loaded = ?, rows_rejected = ?, status = ?, message = ? where run_id = ?",
         [
             summary.finished_at,
-            summary.files_loaded + summary.files_superseded,
+            summary.files_loaded,
             summary.files_quarantined,
             summary.rows_loaded,
             summary.rows_rejected,

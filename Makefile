@@ -43,12 +43,12 @@ bench: setup ## Benchmarks at national scale (long; writes bench/results/<date>.
 lint: setup ## ruff (Python) and sqlfluff (dbt SQL)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros
+	$(RUN) sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros queries
 
 format: setup ## Apply ruff formatting and sqlfluff fixes
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
-	$(RUN) sqlfluff fix dbt_project/models dbt_project/tests dbt_project/macros
+	$(RUN) sqlfluff fix dbt_project/models dbt_project/tests dbt_project/macros queries
 
 airflow: setup ## Start the Airflow UI locally (standalone, http://localhost:8080)
 	$(RUN) python -m evalwh.orchestrate prepare

@@ -174,16 +174,35 @@ def _show(relation, limit: int) -> None:
 
 
 @main.command()
-@click.argument("sql")
+@click.argument("sql", required=False)
+@click.option(
+    "--file",
+    "-f",
+    "sql_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the SQL from a file (e.g. queries/repeat_problems.sql).",
+)
 @click.option("--limit", type=int, default=50, show_default=True, help="Rows to print.")
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Write all rows as CSV.")
 @click.option(
     "--parquet", "parquet_path", type=click.Path(path_type=Path), help="Write all rows as Parquet."
 )
 @click.pass_context
-def query(ctx, sql: str, limit: int, csv_path: Path | None, parquet_path: Path | None) -> None:
+def query(
+    ctx,
+    sql: str | None,
+    sql_file: Path | None,
+    limit: int,
+    csv_path: Path | None,
+    parquet_path: Path | None,
+) -> None:
     """Run one SQL query against the published warehouse (opened read-only)."""
     import duckdb
+
+    if sql_file is not None:
+        sql = sql_file.read_text("utf-8")
+    if not sql:
+        raise click.UsageError("give the SQL as an argument or with --file")
 
     with _published(ctx) as con:
         try:

@@ -204,3 +204,101 @@ def test_a_failing_gate_leaves_the_published_file_byte_for_byte_unchanged(publis
     assert any("gate" in m for (m,) in failures), failures
     docs = list((run.tmp / "warehouse" / "data_docs").rglob("*.html"))
     assert docs, "Data Docs were not written"
+
+
+def _analyst(run, name: str):
+    """Run one of queries/*.sql against the published file, as an analyst would (read-only)."""
+    sql = (PROJECT / "queries" / f"{name}.sql").read_text("utf-8")
+    db = run.tmp / "warehouse" / "published" / "evaluation.duckdb"
+    with duckdb.connect(str(db), read_only=True) as con:
+        relation = con.sql(sql)
+        columns = relation.columns
+        return [dict(zip(columns, r, strict=True)) for r in relation.fetchall()]
+
+
+def _scalar(run, sql: str):
+    db = run.tmp / "warehouse" / "published" / "evaluation.duckdb"
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_example_query_fulfilment_rate_by_province_and_year(published):
+    rows = _analyst(published, "fulfilment_rate_by_province_and_year")
+    assert rows
+    for row in rows:
+        assert row["fulfilment_rate"] == round(row["fulfilled"] / row["commitments"], 4)
+    settled = _scalar(
+        published, "select count(*) from marts.fct_commitment where outcome_status is not null"
+    )
+    assert sum(r["commitments"] for r in rows) == settled[0][0]
+
+
+def test_example_query_commitments_not_reported(published):
+    rows = _analyst(published, "commitments_not_reported")
+    expected = _scalar(
+        published, "select count(*) from marts.fct_commitment where outcome_status = 'not_reported'"
+    )
+    assert sum(r["not_reported"] for r in rows) == expected[0][0] > 0
+
+
+def test_example_query_repeat_problems(published):
+    rows = _analyst(published, "repeat_problems")
+    assert rows
+    previous = {
+        (region, year, category)
+        for region, year, category in _scalar(
+            published, "select region_code, identified_year, category_code from marts.fct_problem"
+        )
+    }
+    categories = dict(
+        _scalar(published, "select category_name_zh, category_code from marts.dim_category")
+    )
+    for row in rows:
+        assert (
+            row["region_code"],
+            row["identified_year"] - 1,
+            categories[row["category_name_zh"]],
+        ) in previous
+
+
+def test_example_query_ratings_fell_two_years_running(published):
+    rows = _analyst(published, "ratings_fell_two_years_running")
+    assert rows
+    scores = {
+        (r, y): s
+        for r, y, s in _scalar(
+            published, "select region_code, year, score from marts.fct_evaluation"
+        )
+    }
+    for row in rows:
+        region, year = row["region_code"], row["year"]
+        assert scores[(region, year)] < scores[(region, year - 1)] < scores[(region, year - 2)]
+    spans = _scalar(
+        published, "select region_code, valid_from_year, valid_to_year from marts.dim_official"
+    )
+
+    def one_secretary(region, year):  # the same secretary reported in year - 1 and year
+        return any(
+            r == region and start <= year - 1 and (end is None or end >= year)
+            for r, start, end in spans
+        )
+
+    independent = sum(
+        1
+        for (region, year), score in scores.items()
+        if (region, year - 1) in scores
+        and (region, year - 2) in scores
+        and score < scores[(region, year - 1)] < scores[(region, year - 2)]
+        and one_secretary(region, year)
+    )
+    assert len({(r["region_code"], r["year"]) for r in rows}) == independent
+
+
+def test_example_query_findings_with_accountability(published):
+    rows = _analyst(published, "findings_with_accountability")
+    expected = _scalar(
+        published,
+        "select count(*) from marts.fct_inspection_finding where accountability_action <> 'none'",
+    )
+    assert len(rows) == expected[0][0] > 0
+    assert all(r["accountability_action"] != "none" for r in rows)

@@ -106,12 +106,12 @@ files = sorted(Path({reports!r}).glob("*.xlsx"))[:{n}]
 con = duckdb.connect({db!r})
 rows = 0
 for i, f in enumerate(files):
-    for name, frame in pd.read_excel(f, sheet_name=None, engine="openpyxl", dtype=str).items():
-        frame = frame.astype(str)
-        table = "s_" + str(abs(hash(name)) % 10**8)
+    for j, (name, frame) in enumerate(pd.read_excel(f, sheet_name=None, engine="openpyxl", dtype=str).items()):
+        if frame.shape[1] == 0:
+            continue
+        frame.columns = [f"c{{k}}" for k in range(frame.shape[1])]
         con.register("frame", frame)
-        con.execute(f"create table if not exists {{table}} as select * from frame limit 0")
-        con.execute(f"insert into {{table}} by name select * from frame")
+        con.execute(f"create table t_{{i}}_{{j}} as select * from frame")
         rows += len(frame)
 con.close()
 print(json.dumps({{"files": len(files), "rows": rows}}))
@@ -123,6 +123,21 @@ from evalwh import config, pipeline
 p = config.paths({raw!r}, {wh!r})
 {body}
 """
+
+
+class _Steps(dict):
+    """The steps' results; written to disk after every step, so a late failure loses nothing."""
+
+    def __init__(self, results: dict, bench_dir: Path):
+        super().__init__()
+        results["steps"] = self
+        self._results = results
+        self._file = bench_dir / "results" / f"{results['date']}.partial.json"
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self._file.parent.mkdir(parents=True, exist_ok=True)
+        self._file.write_text(json.dumps(self._results, indent=2) + "\n")
 
 
 def _markdown(results: dict) -> str:
@@ -165,7 +180,7 @@ def main(steps: str, cache: Path, baseline_files: int) -> None:
         "steps": {},
         "derived": {},
     }
-    run = results["steps"]
+    run = _Steps(results, BENCH_DIR)
     if "generate" in wanted and not (raw / "_expected.json").exists():
         run["generate"] = _child(GENERATE.format(out=str(raw)))
     if "readers" in wanted:
@@ -231,6 +246,7 @@ def main(steps: str, cache: Path, baseline_files: int) -> None:
     out_dir = BENCH_DIR / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{results['date']}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out_dir / f"{results['date']}.partial.json").unlink(missing_ok=True)
     (BENCH_DIR / "README.md").write_text(_markdown(results))
     click.echo(_markdown(results))
 

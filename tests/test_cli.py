@@ -31,7 +31,7 @@ def test_ingest_prints_counts_and_status_shows_quarantine_and_rejects(tmp_path):
     assert summary["rows_loaded"] == expected["good_rows"]
 
     again = json.loads(_run(*common, "ingest", "--json").output)
-    assert (again["rows_loaded"], again["files_already_loaded"]) == (0, summary["files_seen"])
+    assert (again["rows_loaded"], again["files_already_seen"]) == (0, summary["files_seen"])
 
     status = _run(*common, "status")
     assert status.exit_code == 0

@@ -103,7 +103,7 @@ def print_ingest_summary(summary) -> None:
     console.print(
         f"  files: {summary.files_seen} seen, {summary.files_loaded} loaded, "
         f"{summary.files_superseded} superseded, {summary.files_duplicate} duplicate, "
-        f"{summary.files_quarantined} quarantined, {summary.files_already_loaded} already loaded"
+        f"{summary.files_quarantined} quarantined, {summary.files_already_seen} already seen"
     )
     console.print(f"  rows:  {summary.rows_loaded:,} loaded, {summary.rows_rejected:,} rejected")
     for file, reason in summary.quarantined:

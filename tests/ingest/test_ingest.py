@@ -511,3 +511,23 @@ def test_run_counts_say_how_many_files_this_run_loaded_and_superseded(landing):
         (1,),
         (1,),
     ]
+
+
+def test_a_csv_with_nul_bytes_is_quarantined(landing):
+    (landing.inspections_dir / "findings_2016-06-30.csv").write_bytes(
+        "发现编号\x00,检查日期\n".encode()
+    )
+    summary = ingest(landing)
+    assert summary.quarantined[0][1].startswith("bad_encoding:")
+
+
+def test_a_link_that_leads_out_of_the_landing_zone_is_quarantined_not_read(landing, tmp_path):
+    outside = write_workbook(
+        tmp_path / "elsewhere" / "secret.xlsx", cover(2016), report_tables(2016)
+    )
+    (landing.reports_dir / "innocent.xlsx").symlink_to(outside)
+    summary = ingest(landing)
+    assert summary.quarantined == [
+        ("reports/innocent.xlsx", "outside_landing_zone: links outside raw/")
+    ]
+    assert counts(landing)["officials"] == 0

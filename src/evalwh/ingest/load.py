@@ -72,7 +72,7 @@ class RunSummary:
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
     files_seen: int = 0
-    files_already_loaded: int = 0
+    files_already_seen: int = 0
     files_loaded: int = 0  # files whose rows were loaded by this run (current or not)
     files_superseded: int = 0  # files this run marked superseded (a newer batch is current)
     files_duplicate: int = 0
@@ -85,7 +85,7 @@ class RunSummary:
 
     @property
     def nothing_new(self) -> bool:
-        return self.files_seen == self.files_already_loaded
+        return self.files_seen == self.files_already_seen
 
     def as_dict(self) -> dict:
         out = {k: v for k, v in self.__dict__.items() if k != "rejects_by_reason"}
@@ -478,15 +478,19 @@ def _run(con, paths: Paths, summary: RunSummary, workers: int, progress, kinds) 
     copies: list[Candidate] = []
     for path, rel, kind in discover(paths, kinds):
         summary.files_seen += 1
-        if not _inside(path, paths.raw_dir):
-            candidate = Candidate(path, rel, kind, "")
-            loader.quarantine(
-                candidate, QuarantineError("outside_landing_zone", "links outside raw/")
-            )
+        if not _inside(path, paths.raw_dir):  # never read: no hash, recorded once
+            if (rel, "") in known:
+                summary.files_already_seen += 1
+            else:
+                known.add((rel, ""))
+                loader.quarantine(
+                    Candidate(path, rel, kind, ""),
+                    QuarantineError("outside_landing_zone", "links outside raw/"),
+                )
             continue
         candidate = Candidate(path, rel, kind, sha256_of(path))
         if (rel, candidate.sha256) in known:
-            summary.files_already_loaded += 1
+            summary.files_already_seen += 1
         elif candidate.sha256 in seen_shas:
             copies.append(candidate)
         else:

@@ -12,6 +12,7 @@ import pytest
 
 from evalwh.config import paths as make_paths
 from evalwh.ingest.load import ingest
+from evalwh.store import RAW_TABLES
 from tests.ingest.builders import (
     CITY,
     COUNTY,
@@ -22,16 +23,6 @@ from tests.ingest.builders import (
     write_csv,
     write_workbook,
 )
-
-RAW_TABLES = [
-    "officials",
-    "commitments",
-    "commitment_outcomes",
-    "problems",
-    "rectifications",
-    "evaluations",
-    "inspection_findings",
-]
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ from evalwh.config import paths as default_paths
 from evalwh.ingest.errors import QuarantineError, Reject
 from evalwh.ingest.inspections import ParsedExport, export_sort_key, parse_export
 from evalwh.ingest.workbook import ParsedWorkbook, parse_workbook
-from evalwh.store import connect_ingest, table_columns
+from evalwh.store import RAW_TABLES, connect_ingest, table_columns
 
 REPORT = "report_workbook"
 INSPECTION = "inspection_export"
@@ -175,7 +175,7 @@ class Loader:
         self.paths = paths
         self.summary = summary
         self.run_id = summary.run_id
-        self.columns = {t: table_columns(con, "raw", t) for t in _RAW_TABLES}
+        self.columns = {t: table_columns(con, "raw", t) for t in RAW_TABLES}
 
     # -- bookkeeping
     def _source_file(self, c: Candidate, status: str, province=None, year=None, batch=None) -> None:
@@ -399,17 +399,6 @@ class Loader:
             with_tx(self.con, move)
 
 
-_RAW_TABLES = (
-    "officials",
-    "commitments",
-    "commitment_outcomes",
-    "problems",
-    "rectifications",
-    "evaluations",
-    "inspection_findings",
-)
-
-
 def with_tx(con: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
     con.execute("begin transaction")
     try:
@@ -545,7 +534,7 @@ def forget_year(paths: Paths, year: int) -> list[str]:
     rows, rejects and file records go; the files themselves stay in raw/ and load again, each
     in its own transaction, on the next run. Returns the paths that were unloaded.
     """
-    workbook_tables = [t for t in _RAW_TABLES if t != "inspection_findings"]
+    workbook_tables = [t for t in RAW_TABLES if t != "inspection_findings"]
     with connect_ingest(paths.ingest_db) as con:
         files = [
             path

@@ -10,12 +10,6 @@ source as (
 
 ),
 
-current_batches as (
-
-    {{ current_report_files() }}
-
-),
-
 renamed as (
 
     select
@@ -31,23 +25,10 @@ renamed as (
         source.completed_date,
 
         ---------- lineage
-        source.report_year,
-        source.province_code,
-        source.province_name,
-        source.batch,
-        source.template_version,
-        source.source_file,
-        source.file_sha256,
-        source.sheet as source_sheet,
-        source.row_number as source_row_number,
-        source.run_id as load_run_id
+        {{ workbook_lineage('source') }}
 
     from source
-    where exists (
-        select current_batches.file_sha256
-        from current_batches
-        where current_batches.file_sha256 = source.file_sha256
-    )
+    where {{ in_current_batch('source') }}
 
 )
 

@@ -25,6 +25,7 @@ class RowError(Exception):
     def __init__(self, code: str, message: str):
         super().__init__(f"{code}: {message}")
         self.code = code
+        self.message = message
 
     @property
     def reason(self) -> str:

@@ -20,7 +20,7 @@ class Header:
     labels: tuple[str, ...]  # the header cells as they read (cleaned), for raw_values
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DataRow:
     row_number: int  # 1-based, as a person counts rows in Excel (or lines in a CSV)
     values: dict[str, object]  # field -> raw cell value
@@ -64,8 +64,21 @@ def find_header(grid: Sequence[Sequence[object]], columns: Sequence[Column], whe
     )
 
 
-def _is_note(cells: list[str]) -> bool:
-    return bool(cells) and cells[0].startswith(NOTE_PREFIXES)
+def _first_cells(row: Sequence[object]) -> tuple[str | None, int]:
+    """The first filled cell's text and how many cells are filled, counting no further than 2."""
+    first, count = None, 0
+    for cell in row:
+        if cell is None or cell == "":
+            continue
+        text = clean_text(cell)
+        if text is None:
+            continue
+        if count == 0:
+            first = text
+        count += 1
+        if count == 2:
+            break
+    return first, count
 
 
 def data_rows(grid: Sequence[Sequence[object]], header: Header) -> Iterator[DataRow]:
@@ -75,17 +88,20 @@ def data_rows(grid: Sequence[Sequence[object]], header: Header) -> Iterator[Data
     on over several one-cell rows); a data row there is still parsed, never dropped.
     """
     in_notes = False
+    fields = tuple(header.positions.items())
+    widest = max((pos for _field, pos in fields), default=-1)
     for index in range(header.row_index + 1, len(grid)):
         row = grid[index]
-        filled = [text for cell in row if (text := clean_text(cell)) is not None]
+        first, filled = _first_cells(row)
         if not filled:
             continue
-        if _is_note(filled):
+        if first.startswith(NOTE_PREFIXES):
             in_notes = True
             continue
-        if in_notes and len(filled) < 2:
+        if in_notes and filled < 2:
             continue
-        values = {
-            field: (row[pos] if pos < len(row) else None) for field, pos in header.positions.items()
-        }
+        if len(row) > widest:
+            values = {field: row[pos] for field, pos in fields}
+        else:
+            values = {field: (row[pos] if pos < len(row) else None) for field, pos in fields}
         yield DataRow(index + 1, values, row, header.labels)

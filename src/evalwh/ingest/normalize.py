@@ -36,7 +36,13 @@ def clean_text(value: object) -> str | None:
     """Strip a cell to its text; blank cells become None. Inner line breaks become one space."""
     if value is None:
         return None
-    if isinstance(value, float):
+    if type(value) is str:
+        # Fast path (most cells): printable text holds no whitespace but the ASCII space, so
+        # text without leading, trailing or doubled spaces is already clean.
+        if value.isprintable() and value[:1] != " " and value[-1:] != " " and "  " not in value:
+            return value or None
+        text = value
+    elif isinstance(value, float):
         if math.isnan(value):
             return None
         text = repr(int(value)) if value.is_integer() else repr(value)
@@ -50,7 +56,12 @@ def header_key(value: object) -> str:
     """The form in which header cells and labels are compared: no whitespace at all, ASCII."""
     if value is None:
         return ""
-    return _SPACE_RE.sub("", fold_width(str(value)))
+    return _header_key_text(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=65536)  # enum cells repeat a handful of terms hundreds of thousands of times
+def _header_key_text(text: str) -> str:
+    return _SPACE_RE.sub("", fold_width(text))
 
 
 def is_blank(value: object) -> bool:
@@ -223,12 +234,19 @@ def parse_region_code(value: object) -> str:
         if not value.is_integer():
             raise ValueError(f"not a region code: {value!r}")
         value = int(value)
-    text = _SPACE_RE.sub("", fold_width(str(value)))
-    if text.endswith(".0") and text[:-2].isdigit():
-        text = text[:-2]
-    if not _CODE_RE.match(text):
+    text = _region_code_text(str(value))
+    if text is None:
         raise ValueError(f"not a 6- or 9-digit region code: {value!r}")
     return text
+
+
+@lru_cache(maxsize=65536)  # a region's code recurs on every sheet and every row it owns
+def _region_code_text(raw: str) -> str | None:
+    """The canonical code in `raw`, or None when it holds none."""
+    text = _SPACE_RE.sub("", fold_width(raw))
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    return text if _CODE_RE.match(text) else None
 
 
 def parse_identifier(value: object) -> str:

@@ -28,28 +28,62 @@ class Context:
         self.version = version
 
 
-def _field(values: Record, name: str, parse: Callable[..., Any], code: str, *args: Any) -> Any:
+def _cell(value: Any, name: str, parse: Callable[..., Any], code: str, args: tuple, required: bool):
+    if required and n.is_blank(value):
+        raise RowError("missing_value", f"{name} is blank")
     try:
-        return parse(values.get(name), *args)
+        return parse(value, *args)
     except n.OutOfRange as exc:
         raise RowError("out_of_range", f"{name}: {exc}") from None
     except ValueError as exc:
         raise RowError(code, f"{name}: {exc}") from None
 
 
+# Region codes, enum terms and dates recur thousands of times in one workbook: their outcome
+# (a value, or the reject it causes) is computed once per distinct cell and looked up after.
+# The cell's type is part of the key, so 1, 1.0 and True never share an entry.
+_MEMO: dict[tuple, tuple[bool, Any]] = {}
+_MEMO_LIMIT = 250_000
+
+
+def _memo_cell(
+    value: Any, name: str, parse: Callable[..., Any], code: str, args: tuple, required: bool
+) -> Any:
+    key = (name, parse, args[-1:], required, type(value), value)  # args[-1]: the enum's name
+    hit = _MEMO.get(key)
+    if hit is None:
+        if len(_MEMO) >= _MEMO_LIMIT:
+            _MEMO.clear()
+        try:
+            hit = (True, _cell(value, name, parse, code, args, required))
+        except RowError as exc:
+            hit = (False, (exc.code, exc.message))
+        _MEMO[key] = hit
+    if hit[0]:
+        return hit[1]
+    raise RowError(*hit[1])
+
+
+def _field(values: Record, name: str, parse: Callable[..., Any], code: str, *args: Any) -> Any:
+    return _cell(values.get(name), name, parse, code, args, False)
+
+
 def _required(values: Record, name: str, parse: Callable[..., Any], code: str, *args: Any) -> Any:
-    if n.is_blank(values.get(name)):
-        raise RowError("missing_value", f"{name} is blank")
-    return _field(values, name, parse, code, *args)
+    return _cell(values.get(name), name, parse, code, args, True)
+
+
+def _date(values: Record, name: str) -> Any:
+    return _memo_cell(values.get(name), name, n.parse_date, "bad_date", (), False)
 
 
 def _region(values: Record, name: str = "region_code") -> str:
-    return _required(values, name, n.parse_region_code, "bad_region_code")
+    return _memo_cell(values.get(name), name, n.parse_region_code, "bad_region_code", (), True)
 
 
 def _enum(values: Record, name: str, enum: str) -> str:
     code = "unknown_category" if enum == "category" else "unknown_enum"
-    return _required(values, name, n.map_enum, code, enums()[enum], enum.replace("_", " "))
+    args = (enums()[enum], enum.replace("_", " "))
+    return _memo_cell(values.get(name), name, n.map_enum, code, args, True)
 
 
 def _seq_id(values: Record, seq_field: str, year: int) -> str:
@@ -65,7 +99,7 @@ def official(values: Record, ctx: Context) -> Record:
         "level": _enum(values, "level", "level"),
         "parent_code": None if n.is_blank(parent) else _region(values, "parent_code"),
         "official_name": _required(values, "official_name", n.clean_text, "missing_value"),
-        "took_office_date": _field(values, "took_office_date", n.parse_date, "bad_date"),
+        "took_office_date": _date(values, "took_office_date"),
     }
 
 
@@ -84,7 +118,7 @@ def commitment(values: Record, ctx: Context) -> Record:
         "metric_name": n.clean_text(values.get("metric_name")),
         "target_value": target,
         "unit": unit,
-        "due_date": _field(values, "due_date", n.parse_date, "bad_date"),
+        "due_date": _date(values, "due_date"),
     }
 
 
@@ -113,7 +147,7 @@ def problem(values: Record, ctx: Context) -> Record:
         "source": _enum(values, "source", "problem_source"),
         "category_code": _enum(values, "category", "category"),
         "description": n.clean_text(values.get("description")),
-        "rectify_deadline": _field(values, "rectify_deadline", n.parse_date, "bad_date"),
+        "rectify_deadline": _date(values, "rectify_deadline"),
     }
 
 
@@ -122,7 +156,7 @@ def rectification(values: Record, ctx: Context) -> Record:
         "problem_id": _required(values, "problem_id", n.parse_identifier, "missing_value"),
         "rectification_status": _enum(values, "rectification_status", "rectification_status"),
         "measures": n.clean_text(values.get("measures")),
-        "completed_date": _field(values, "completed_date", n.parse_date, "bad_date"),
+        "completed_date": _date(values, "completed_date"),
     }
 
 
@@ -145,14 +179,14 @@ def inspection_finding(values: Record, ctx: Context) -> Record:
     linked = n.clean_text(values.get("linked_problem_id"))
     return {
         "finding_id": _required(values, "finding_id", n.parse_identifier, "missing_value"),
-        "inspection_date": _field(values, "inspection_date", n.parse_date, "bad_date"),
+        "inspection_date": _date(values, "inspection_date"),
         "inspection_type": _enum(values, "inspection_type", "inspection_type"),
         "region_code": _region(values),
         "category_code": _enum(values, "category", "category"),
         "severity": _enum(values, "severity", "severity"),
         "description": n.clean_text(values.get("description")),
         "linked_problem_id": n.fold_width(linked) if linked else None,
-        "rectify_deadline": _field(values, "rectify_deadline", n.parse_date, "bad_date"),
+        "rectify_deadline": _date(values, "rectify_deadline"),
         "status": _enum(values, "status", "rectification_status"),
         "accountability_action": _enum(values, "accountability_action", "accountability_action"),
         "persons_held_accountable": _field(

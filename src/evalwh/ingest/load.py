@@ -27,7 +27,7 @@ import json
 import shutil
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -139,13 +139,25 @@ def _inside(path: Path, root: Path) -> bool:
 # ---------------------------------------------------------------------------- parsing
 
 
+def columnar(records: list[dict]) -> pa.Table:
+    """Records (all with the same keys) as one Arrow table, column by column.
+
+    A worker hands its workbook to the writer this way: an Arrow table pickles as a few
+    buffers, where a list of dicts pickles object by object, and DuckDB inserts it directly.
+    """
+    keys = [key for key in records[0] if not key.startswith("_")]  # _raw stays in Python
+    return pa.table({key: [r[key] for r in records] for key in keys})
+
+
 def _parse(candidate: Candidate) -> ParsedWorkbook | ParsedExport | QuarantineError:
     """Runs in a worker process: everything but the database."""
     try:
         if candidate.kind == REPORT:
             if candidate.path.suffix.lower() != ".xlsx":
                 raise QuarantineError("not_xlsx", "report files must be .xlsx workbooks")
-            return parse_workbook(candidate.path, candidate.rel)
+            parsed = parse_workbook(candidate.path, candidate.rel)
+            parsed.tables = {t: columnar(rows) for t, rows in parsed.tables.items() if rows}
+            return parsed
         return parse_export(candidate.path, candidate.rel)
     except QuarantineError as exc:
         return exc
@@ -162,8 +174,19 @@ def _parsed(
         for candidate in candidates:
             yield candidate, _parse(candidate)
         return
+    # At most 2 files per worker in flight: parsed files never pile up in the writer's memory
+    # when it falls behind (pool.map would queue every result of the run).
+    ahead = 2 * workers
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from zip(candidates, pool.map(_parse, candidates, chunksize=1), strict=True)
+        pending = deque()
+        for candidate in candidates:
+            pending.append((candidate, pool.submit(_parse, candidate)))
+            if len(pending) >= ahead:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
 
 
 # ---------------------------------------------------------------------------- writing
@@ -229,13 +252,21 @@ class Loader:
         self.summary.rows_rejected += len(rejects)
         self.summary.rejects_by_reason.update(r.code for r in rejects)
 
-    def _insert(self, table: str, records: list[dict], constants: dict[str, object]) -> None:
-        if not records:
+    def _insert(
+        self, table: str, records: list[dict] | pa.Table, constants: dict[str, object]
+    ) -> None:
+        if not len(records):
             return
         columns = self.columns[table]
-        own = [c for c in columns if c not in constants]
-        arrow = pa.Table.from_pylist([{c: r.get(c) for c in own} for r in records])  # noqa: F841
-        select = ", ".join(f"${c}" if c in constants else f'arrow."{c}"' for c in columns)
+        arrow = records if isinstance(records, pa.Table) else columnar(records)
+        given = set(arrow.column_names)
+
+        def source(column: str) -> str:
+            if column in constants:
+                return f"${column}"
+            return f'arrow."{column}"' if column in given else "null"
+
+        select = ", ".join(source(c) for c in columns)
         self.con.execute(
             f"insert into raw.{table} ({', '.join(columns)}) select {select} from arrow",
             {c: v for c, v in constants.items() if c in columns},

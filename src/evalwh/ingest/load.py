@@ -458,6 +458,7 @@ def ingest(
     started = time.perf_counter()
     summary = RunSummary(run_id or new_run_id(), dt.datetime.now())
     with connect_ingest(paths.ingest_db) as con:
+        mark_interrupted(con)
         con.execute(
             "insert into audit.load_runs (run_id, started_at, status) values (?, ?, 'running')",
             [summary.run_id, summary.started_at],
@@ -470,6 +471,30 @@ def ingest(
         finish_run(con, summary, "succeeded", None)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def mark_interrupted(con) -> list[str]:
+    """Runs still 'running' when a new run opens the ingest DB were killed (kill -9, OOM, power):
+    DuckDB lets one process write the file, so no other run can be alive. They become
+    'interrupted', with the counts of what they committed (per-file transactions: each of
+    their files is either fully loaded or not at all; the rest loads in a later run)."""
+    rows_loaded = " + ".join(
+        f"(select count(*) from raw.{t} where run_id = r.run_id)" for t in RAW_TABLES
+    )
+    rows = con.execute(
+        "update audit.load_runs as r set status = 'interrupted', finished_at = ?, "
+        "files_loaded = (select count(*) from audit.source_files as f where f.run_id = r.run_id "
+        "  and f.status in ('loaded', 'superseded')), "
+        "files_quarantined = (select count(*) from audit.quarantine as q "
+        "  where q.run_id = r.run_id), "
+        "rows_rejected = (select count(*) from audit.rejects as j where j.run_id = r.run_id), "
+        f"rows_loaded = {rows_loaded}, "
+        "message = 'interrupted: the run ended without finishing (killed or crashed); what it "
+        "committed is counted here, the files it had not committed load in a later run' "
+        "where status = 'running' returning run_id",
+        [dt.datetime.now()],
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def finish_run(con, summary: RunSummary, status: str, message: str | None) -> None:

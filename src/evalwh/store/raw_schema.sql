@@ -128,7 +128,7 @@ create table if not exists audit.load_runs (
     rows_loaded BIGINT default 0,
     rows_rejected BIGINT default 0,
     published BOOLEAN default false,
-    status VARCHAR default 'running',                  -- running | succeeded | failed (additive to the contract)
+    status VARCHAR default 'running',                  -- running | succeeded | failed | interrupted (additive to the contract)
     message VARCHAR                                    -- failure reason, if any (additive to the contract)
 );
 

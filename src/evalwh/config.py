@@ -10,6 +10,7 @@ Inside the warehouse root:
     published/parquet/<table>.parquet Parquet export of the marts
     data_docs/                        Great Expectations Data Docs (HTML)
     quarantine/                       copies of quarantined files
+    reports/<year>/                   the auditor's report (HTML + xlsx) of each published year
 """
 
 from __future__ import annotations
@@ -57,6 +58,14 @@ class Paths:
     @property
     def quarantine_dir(self) -> Path:
         return self.warehouse_dir / "quarantine"
+
+    @property
+    def audit_reports_dir(self) -> Path:
+        """The auditor's reports (`evalwh report`); not `reports_dir`, the landing zone's."""
+        return self.warehouse_dir / "reports"
+
+    def report_dir(self, year: int) -> Path:
+        return self.audit_reports_dir / str(year)
 
     @property
     def lock_file(self) -> Path:

@@ -242,5 +242,69 @@ def shell(ctx) -> None:
                 console.print(f"[red]{exc}[/]")
 
 
+@main.command()
+@click.option("--year", type=int, help="Reporting year [default: the latest published].")
+@click.option(
+    "--province", help="Narrow to one province (code or name): its cities, counties, townships."
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the .html and .xlsx [default: <warehouse>/reports/<year>].",
+)
+@click.option("--top", type=int, default=20, show_default=True, help="Worst regressions shown.")
+@click.option("--json", "as_json", is_flag=True, help="Print paths, sizes and timings as JSON.")
+@click.pass_context
+def report(
+    ctx,
+    year: int | None,
+    province: str | None,
+    lang: str,
+    out: Path | None,
+    top: int,
+    as_json: bool,
+) -> None:
+    """The auditor's report: a self-contained HTML file and an .xlsx with the same tables,
+    from the published warehouse (opened read-only)."""
+    from rich.progress import Progress, SpinnerColumn, TimeElapsedColumn
+
+    from evalwh.report import ReportInputError, build_report
+
+    paths = _paths(ctx)
+    progress = Progress(
+        SpinnerColumn(),
+        "[progress.description]{task.description}",
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    task = progress.add_task("report: opening the published warehouse", total=None)
+    try:
+        with progress:
+            result = build_report(
+                paths.published_db,
+                year,
+                province,
+                lang,
+                out,
+                top=top,
+                progress=lambda step: progress.update(task, description=f"report: {step}"),
+            )
+    except ReportInputError as exc:
+        raise click.ClickException(str(exc)) from None
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    if as_json:
+        import json
+
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    console.print(f"[green]report[/] {result.year} ({result.seconds['total']:.1f} s)")
+    console.print(f"  html: {result.html_path} ({result.html_bytes / 1024:,.0f} KB)")
+    console.print(f"  xlsx: {result.xlsx_path} ({result.xlsx_bytes / 1024:,.0f} KB)")
+
+
 if __name__ == "__main__":
     sys.exit(main())

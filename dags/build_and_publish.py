@@ -18,7 +18,9 @@ Steps: `prepare` freezes a snapshot of the ingest DB and the staging file; the `
 can be retried alone) builds into the staging file; `audit_and_gate` copies the audit trail in
 and runs every expectation (Data Docs in `warehouse/data_docs` show what failed, on which
 rows); `publish` swaps the validated file into `warehouse/published/` atomically and exports
-Parquet. If the gate fails, the run fails there and the published file is not touched.
+Parquet; `report` then writes the auditor's report of the latest year (HTML + xlsx) into
+`warehouse/reports/<year>/` from the published file. If the gate fails, the run fails there and
+the published file is not touched; if only `report` fails, the new version stays published.
 """
 
 from __future__ import annotations
@@ -82,12 +84,22 @@ def build_and_publish():
         version = run_publish(GateResult.from_dict(gate), run_id=run_id)
         return version.to_dict()
 
+    @task
+    def report() -> dict:
+        """The auditor's report of the latest published year (warehouse/reports/<year>/).
+        Reads the published file only: if it fails, the version just published stays."""
+        from evalwh.pipeline import write_report
+
+        written = write_report()
+        print(f"report: {written['html']} ({written['html_bytes']:,} bytes), {written['xlsx']}")
+        return written
+
     prepared = prepare()
     gate = audit_and_gate()
     first_dbt_task, last_dbt_task = dbt_task_group(pool=WAREHOUSE_POOL)
     prepared >> first_dbt_task
     last_dbt_task >> gate
-    publish(gate)
+    publish(gate) >> report()
 
 
 build_and_publish()

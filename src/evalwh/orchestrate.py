@@ -95,6 +95,23 @@ def run_dag(dag_id: str, conf: dict | None = None) -> None:
     _run(args)
 
 
+def report_lines(paths: config.Paths) -> list[str]:
+    """Where the auditor's report of the latest published year is (the `report` task)."""
+    reports = sorted(
+        paths.audit_reports_dir.glob("*/report-*.html"),
+        key=lambda p: (p.parent.name, p.stat().st_mtime),
+    )
+    if not reports:
+        return ["", "  report:    none written (see the `report` task of build_and_publish)"]
+    latest = reports[-1]
+    return [
+        "",
+        f"Auditor's report ({latest.parent.name}), open in a browser:",
+        f"  {latest}",
+        f"  {latest.with_suffix('.xlsx')}",
+    ]
+
+
 def summary(paths: config.Paths) -> str:
     with duckdb.connect(str(paths.ingest_db), read_only=True) as con:
         files = dict(
@@ -125,6 +142,7 @@ def summary(paths: config.Paths) -> str:
             f'  duckdb -readonly {paths.published_db} "from marts.region_year_trend limit 10"',
             '  uv run evalwh query "select * from marts.commitment_vs_outcome limit 10"',
         ]
+        lines += report_lines(paths)
     else:
         lines.append("  published: nothing (the gate did not pass; see warehouse/data_docs)")
     return "\n".join(lines)

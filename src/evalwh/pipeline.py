@@ -205,3 +205,13 @@ def publish(gate, paths: Paths | None = None, run_id: str | None = None):
         with connect_ingest(paths.ingest_db) as con:
             con.execute(_MARK_PUBLISHED, [_snapshot_taken_at(paths)])
     return version
+
+
+def write_report(paths: Paths | None = None, lang: str = "zh") -> dict:
+    """The auditor's report of the latest published year into warehouse/reports/<year>/
+    (`evalwh.report`). Reads the published file only (read-only, no lock): a failure here
+    leaves the published version as it is."""
+    from evalwh.report import build_latest
+
+    result = build_latest(paths or config.paths(), lang=lang)
+    return result.to_dict()

@@ -107,4 +107,4 @@ def test_build_dag_is_asset_triggered_with_params_and_renders_every_dbt_model_as
     dbt_tasks = [t for t in dag["tasks"] if t.startswith("dbt.")]
     for model in ("fct_commitment", "fct_problem", "dim_official", "region_year_trend"):
         assert any(model in t for t in dbt_tasks), (model, dbt_tasks)
-    assert {"prepare", "audit_and_gate", "publish"} <= set(dag["tasks"])
+    assert {"prepare", "audit_and_gate", "publish", "report"} <= set(dag["tasks"])

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from evalwh.ingest import normalize as n
 from evalwh.ingest import rows
 from evalwh.ingest.errors import RowError
-from evalwh.ingest.grid import Header, data_rows
+from evalwh.ingest.grid import NOTE_PREFIXES, Header, _first_cells, data_rows
 
 _SPACE_RE = re.compile(r"\s+")
 
@@ -100,3 +100,29 @@ def test_data_rows_skips_blank_and_note_rows_and_reads_short_rows():
         (4, {"a": "4", "c": None}),
         (7, {"a": "7", "c": "9"}),
     ]
+
+
+def _first_cells_reference(row):
+    filled = [text for cell in row if (text := n.clean_text(cell)) is not None]
+    return (filled[0] if filled else None), min(len(filled), 2)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet=" \t\u3000\xa0注说明填报ab1", max_size=6),
+            st.floats(),
+            st.integers(),
+            st.booleans(),
+            st.dates(),
+        ),
+        max_size=6,
+    )
+)
+def test_first_cells_agrees_with_clean_text_on_blanks_and_notes(row):
+    first, count = _first_cells(row)
+    ref_first, ref_count = _first_cells_reference(row)
+    assert count == ref_count
+    if count:
+        assert first.startswith(NOTE_PREFIXES) == ref_first.startswith(NOTE_PREFIXES)

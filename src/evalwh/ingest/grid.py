@@ -65,14 +65,23 @@ def find_header(grid: Sequence[Sequence[object]], columns: Sequence[Column], whe
 
 
 def _first_cells(row: Sequence[object]) -> tuple[str | None, int]:
-    """The first filled cell's text and how many cells are filled, counting no further than 2."""
+    """The first filled cell's text (stripped on the left: enough to spot a note) and how many
+    cells are filled, counting no further than 2.
+
+    Blank is what clean_text calls blank: None, NaN, or text of whitespace only (str.isspace
+    and the regex ``\\s`` agree on what whitespace is). A number or a date is filled and is never
+    a note, so its text is not needed.
+    """
     first, count = None, 0
     for cell in row:
-        if cell is None or cell == "":
+        if type(cell) is str:
+            if not cell or cell.isspace():
+                continue
+            text = cell.lstrip()
+        elif cell is None or (type(cell) is float and cell != cell):
             continue
-        text = clean_text(cell)
-        if text is None:
-            continue
+        else:
+            text = ""
         if count == 0:
             first = text
         count += 1

@@ -196,9 +196,9 @@ def _detail(row: dict, labels: Labels, categories: dict[str, dict]) -> str:
         return (
             f"{row['inspection_date']} · {category(row['category_code'])} · "
             f"{labels.code('severity', row['severity'])} · "
-            f"{labels.code('action', row['accountability_action'])} "
-            f"{row['persons_held_accountable'] or 0}{labels['persons'] if labels.lang == 'zh' else ''}"
-        ).strip()
+            f"{labels.code('action', row['accountability_action'])} · "
+            f"{labels['persons_held_accountable']} {row['persons_held_accountable'] or 0}"
+        )
     return ""
 
 

@@ -36,6 +36,20 @@ def fmt_percent(value: Number) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def tick_label(value: float, ticks: Sequence[float], y_format: Callable[[Number], str]) -> str:
+    """A tick's label with as many decimals as the step needs (83.95 is not shown as 84.0)."""
+    step = round(abs(ticks[1] - ticks[0]), 10) if len(ticks) > 1 else 1.0
+    if y_format is fmt_percent:
+        decimals = max(0, -math.floor(math.log10(step * 100) + 1e-9))
+        return f"{value * 100:.{decimals}f}%"
+    if y_format is fmt_number:
+        decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+        if not float(step * 10**decimals).is_integer():
+            decimals += 1
+        return f"{value:,.{decimals}f}"
+    return y_format(value)
+
+
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round tick values covering [low, high] (1, 2, 2.5, 5 x 10^n steps)."""
     if high < low:
@@ -45,7 +59,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     raw = (high - low) / max(count - 1, 1)
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    start = math.floor(low / step) * step
+    start = math.floor(low / step + 1e-9) * step
     ticks = []
     value = start
     while value < high + step * 0.5:
@@ -53,7 +67,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
         value += step
         if len(ticks) > 50:  # pragma: no cover - guards against float surprises
             break
-    if ticks[-1] < high:
+    if ticks[-1] < high - 1e-9:
         ticks.append(round(ticks[-1] + step, 10))
     return ticks
 
@@ -126,7 +140,7 @@ def _axes(
         parts.append(
             f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{right:.1f}" y2="{y:.1f}" '
             f'stroke="#e3e3e3"/><text x="{left - 6:.1f}" y="{y + 3:.1f}" text-anchor="end">'
-            f"{escape(y_format(t))}</text>"
+            f"{escape(tick_label(t, ticks, y_format))}</text>"
         )
     parts.append("</g>")
     parts.append('<g class="axis x-axis" font-size="10">')

@@ -6,7 +6,7 @@ So the report embeds, as a base64 WOFF2 ``@font-face``, a subset of a system CJK
 only the characters the report uses (typically 100-300 KB instead of 16 MB).
 
 Font source, first found wins: ``$EVALWH_REPORT_FONT`` (a .ttf/.otf/.ttc path, optionally
-``path#index`` for a face of a collection), fontconfig (``fc-list :lang=zh``), then known
+``path#index`` for a face of a collection; ``none`` embeds nothing), fontconfig (``fc-list :lang=zh``), then known
 paths (Debian's fonts-noto-cjk, fonts-wqy-microhei / zenhei, Droid Sans Fallback). In a
 collection the Simplified Chinese face ("SC") is preferred. Without any, the report still
 builds with a CSS font stack, and `find_cjk_font` says why (the caller warns).
@@ -95,6 +95,8 @@ def _pick_face(path: Path) -> FontSource | None:
 def find_cjk_font() -> FontSource | None:
     """The CJK font face to embed, or None."""
     override = os.environ.get("EVALWH_REPORT_FONT")
+    if override == "none":  # embed nothing: a smaller file that relies on the viewer's fonts
+        return None
     if override:
         raw, _, index = override.partition("#")
         path = Path(raw)

@@ -40,19 +40,23 @@ def _env() -> jinja2.Environment:
 def signed(value) -> str:
     if value is None:
         return "—"
-    return f"{value:+.1f}"
+    return f"{round(value, 1) + 0.0:+.1f}"  # + 0.0: no "-0.0"
 
 
 def signed_pct(value) -> str:
     if value is None:
         return "—"
-    return f"{value * 100:+.1f}%"
+    return f"{round(value * 100, 1) + 0.0:+.1f}%"
 
 
-def tone(value) -> str:
-    if value is None or abs(value) < 1e-9:
+def tone(value, percent: bool = False) -> str:
+    """neg / pos as the value is shown (rounded to one decimal), '' for no change."""
+    if value is None:
         return ""
-    return "neg" if value < 0 else "pos"
+    shown = round(value * 100 if percent else value, 1)
+    if shown == 0:
+        return ""
+    return "neg" if shown < 0 else "pos"
 
 
 def _column(series: list[dict | None], key: str) -> list:
@@ -164,7 +168,7 @@ def _kpis(model) -> list[dict]:
             "delta": signed_pct(cur["fulfilment_rate_change"])
             if cur["fulfilment_rate_change"] is not None
             else "",
-            "tone": tone(cur["fulfilment_rate_change"]),
+            "tone": tone(cur["fulfilment_rate_change"], percent=True),
         },
         {
             "key": "problems_identified",

@@ -38,7 +38,7 @@ class Labels:
         return str(entry[self.lang]) if entry else str(code)
 
     @staticmethod
-    def keys() -> list[str]:
+    def all_keys() -> list[str]:
         return list(_table())
 
     @staticmethod

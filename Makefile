@@ -21,12 +21,24 @@ PYTEST_WORKERS ?= 2
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-setup: ## Install uv if missing, sync the locked environment, prepare AIRFLOW_HOME (idempotent)
+setup: ## Install uv if missing, sync the locked environment, chromium + a CJK font if missing, AIRFLOW_HOME
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || { \
 	  echo "installing uv with pip"; \
 	  python3 -m pip install --quiet uv || python3 -m pip install --quiet --user --break-system-packages uv; }
 	$(UV) sync --frozen
 	@mkdir -p "$(AIRFLOW_HOME)"
+	@# the auditor's report embeds a system CJK font; its browser test runs Debian's chromium
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v fc-list >/dev/null 2>&1 \
+	    || [ -z "$$(fc-list :lang=zh file 2>/dev/null)" ]; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium and fonts-noto-cjk (apt-get)"; \
+	    SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	      --no-install-recommends chromium fonts-noto-cjk fontconfig >/dev/null; \
+	  else \
+	    echo "warning: install chromium and a CJK font (e.g. Noto Sans CJK) for the report and its tests"; \
+	  fi; \
+	fi
 
 run: setup ## Generate the sample if needed, then ingest -> dbt -> gate -> publish through Airflow
 	$(RUN) python -m evalwh.orchestrate run

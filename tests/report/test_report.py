@@ -364,3 +364,21 @@ def test_pipeline_step_and_cli(sample_paths, tmp_path):
     assert str(tmp_path) in ok.output.replace("\n", "")
     bad = runner.invoke(cli, [*base, "--year", "1999", "--out", str(tmp_path)])
     assert bad.exit_code != 0 and "no published data for 1999" in bad.output
+
+
+def test_sheet_row_numbers_are_shown_when_a_mart_carries_them(published_db, tmp_path):
+    """The published marts locate workbook rows by key; a mart that gains source_row_number
+    (an additive contract change) gets its row numbers into the drill-down as they are."""
+    db = writable_copy(
+        published_db,
+        tmp_path / "published" / "evaluation.duckdb",
+        "alter table marts.fct_evaluation add column source_row_number integer",
+        "update marts.fct_evaluation set source_row_number = 1000 + year - 2000",
+    )
+    result = build_report(db, out_dir=tmp_path, top=2)
+    page = Page(result.html_path.read_text("utf-8"))
+    evaluations = [r for r in page.all("tr") if r.get("data-kind") == "evaluation"]
+    assert evaluations
+    assert {r["data-row"] for r in evaluations} == {str(1000 + result.year - 2000)}
+    commitments = [r for r in page.all("tr") if r.get("data-kind") == "commitment"]
+    assert commitments and all(r["data-row"] == "" for r in commitments)

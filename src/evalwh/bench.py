@@ -27,19 +27,42 @@ import click
 from evalwh import config
 
 BENCH_DIR = config.PROJECT_DIR / "bench"
-STEPS = ("generate", "readers", "parse", "ingest", "baseline", "dbt", "gate", "publish")
+STEPS = (
+    "generate",
+    "readers",
+    "parse",
+    "ingest",
+    "baseline",
+    "dbt",
+    "gate",
+    "publish",
+    "queries",
+    "airflow",
+    "incremental",
+)
+NEW_YEAR = 2025  # the reporting year the incremental step adds to a warehouse holding the rest
 
 
-def _child(code: str, env: dict[str, str] | None = None) -> dict:
-    """Run python code in a child; return its wall time, peak RSS and the JSON it printed."""
+def _child(code: str, env: dict[str, str] | None = None, quiet: bool = False) -> dict:
+    """Run python code in a child; return its wall time, peak RSS and the JSON it printed.
+
+    Peak RSS is from wait4: the largest resident set of the child or of any process it
+    waited for (Airflow's task processes, dbt), so a step's figure covers its helpers too.
+    """
     started = time.perf_counter()
+    log = None
+    if quiet:  # long steps (Airflow) log to a file instead of the terminal
+        log = (BENCH_DIR / "results" / "last-step.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-c", code],
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
+        stderr=log,
         text=True,
     )
     out = proc.stdout.read()
+    if log:
+        log.close()
     _pid, status, usage = os.wait4(proc.pid, 0)  # wall time and this child's own peak RSS
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
@@ -123,6 +146,89 @@ from evalwh import config, pipeline
 p = config.paths({raw!r}, {wh!r})
 {body}
 """
+
+
+QUERIES = """
+import json, time
+from pathlib import Path
+import duckdb
+runs = {runs}
+# Two ways analysts run the queries/ examples, both measured: `evalwh query --file` shows the
+# first {shown} rows of the answer (the engine still joins, groups and sorts everything), and
+# `--csv/--parquet` exports the whole answer (here: the whole result as an Arrow table).
+ways = {{
+    "shown": lambda con, sql: con.sql(sql).limit({shown}).fetchall(),
+    "whole": lambda con, sql: con.sql(sql).to_arrow_table(),
+}}
+timings = {{way: {{}} for way in ways}}
+rows = {{}}
+with duckdb.connect({db!r}, read_only=True) as con:  # read-only, as `evalwh query` opens it
+    for path in sorted(Path({queries!r}).glob("*.sql")):
+        sql = path.read_text("utf-8")
+        rows[path.stem] = con.sql(sql).to_arrow_table().num_rows  # also the warm-up
+        for way, run in ways.items():
+            seconds = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                run(con, sql)
+                seconds.append(time.perf_counter() - started)
+            timings[way][path.stem] = seconds
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+out = {{"runs_per_query": runs, "queries": len(rows)}}
+for way in ways:
+    every = [t for ts in timings[way].values() for t in ts]
+    out[f"{{way}}_p50_ms"] = round(pct(every, .5) * 1000, 1)
+    out[f"{{way}}_p95_ms"] = round(pct(every, .95) * 1000, 1)
+for name, n in rows.items():
+    shown, whole = timings["shown"][name], timings["whole"][name]
+    out[name] = (
+        f"{{n}} rows; shown p50 {{pct(shown, .5) * 1000:.0f}} / p95 {{pct(shown, .95) * 1000:.0f}} ms;"
+        f" whole p50 {{pct(whole, .5) * 1000:.0f}} / p95 {{pct(whole, .95) * 1000:.0f}} ms"
+    )
+print(json.dumps(out))
+"""
+
+
+def _link_tree(source: Path, target: Path, keep) -> int:
+    """Hard-link the files of `source` that `keep(path)` accepts into `target` (a landing zone
+    that costs no disk); returns how many."""
+    count = 0
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and not path.name.startswith("_") and keep(path):
+            dest = target / path.relative_to(source)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if not dest.exists():
+                os.link(path, dest)
+                count += 1
+    return count
+
+
+def _reporting_year(path: Path) -> int:
+    """The year a landing-zone file belongs to: a workbook's 年度, an export's date."""
+    import re
+
+    match = re.search(r"(\d{4})年度", path.name) or re.search(r"findings_(\d{4})", path.name)
+    return int(match[1]) if match else 0
+
+
+def _airflow_env(raw: Path, wh: Path, home: Path) -> dict[str, str]:
+    return {
+        "EVALWH_RAW_DIR": str(raw),
+        "EVALWH_WAREHOUSE_DIR": str(wh),
+        "AIRFLOW_HOME": str(home),
+    }
+
+
+def _orchestrate(mode: str, env: dict[str, str]) -> dict:
+    """`make run` (python -m evalwh.orchestrate run) as a measured child process."""
+    code = (
+        "import sys, json; from evalwh.orchestrate import main;"
+        f" sys.argv = ['orchestrate', 'run', '--mode', {mode!r}];"
+        " main(standalone_mode=False); print(json.dumps({}))"
+    )
+    return _child(code, env=env, quiet=True)
 
 
 class _Steps(dict):
@@ -230,6 +336,39 @@ def main(steps: str, cache: Path, baseline_files: int) -> None:
             ),
             env={"EVALWH_WAREHOUSE_DIR": str(wh)},
         )
+    if "queries" in wanted:
+        run["queries"] = _child(
+            QUERIES.format(
+                runs=20,
+                shown=50,
+                db=str(wh / "published" / "evaluation.duckdb"),
+                queries=str(config.PROJECT_DIR / "queries"),
+            )
+        )
+    if "airflow" in wanted:  # the whole pipeline through Airflow, from an empty warehouse
+        import shutil
+
+        air_wh, home = cache / "airflow" / "warehouse", cache / "airflow" / "home"
+        shutil.rmtree(cache / "airflow", ignore_errors=True)
+        run["airflow_pipeline"] = _orchestrate("full", _airflow_env(raw, air_wh, home))
+    if "incremental" in wanted:
+        import shutil
+
+        inc = cache / "incremental"
+        shutil.rmtree(inc, ignore_errors=True)
+        inc_raw, inc_wh, home = inc / "raw", inc / "warehouse", inc / "home"
+        held = _link_tree(raw, inc_raw, lambda p: _reporting_year(p) < NEW_YEAR)
+        run["incremental_setup"] = {
+            **_orchestrate("full", _airflow_env(inc_raw, inc_wh, home)),
+            "files": held,
+            "years": f"before {NEW_YEAR}",
+        }
+        added = _link_tree(raw, inc_raw, lambda p: _reporting_year(p) >= NEW_YEAR)
+        run["incremental_year"] = {
+            **_orchestrate("incremental", _airflow_env(inc_raw, inc_wh, home)),
+            "files_added": added,
+            "year": NEW_YEAR,
+        }
     derived = results["derived"]
     if "ingest" in run:
         derived["ingest_rows_per_second"] = round(
@@ -243,11 +382,27 @@ def main(steps: str, cache: Path, baseline_files: int) -> None:
         naive = run["baseline"]["rows"] / run["baseline"]["seconds"]
         derived["baseline_rows_per_second"] = round(naive)
         derived["speedup_vs_naive_baseline"] = round(derived["ingest_rows_per_second"] / naive, 1)
+    if "airflow_pipeline" in run:
+        derived["whole_pipeline_minutes"] = round(run["airflow_pipeline"]["seconds"] / 60, 1)
+    if "airflow_pipeline" in run and "incremental_year" in run:
+        derived["incremental_vs_full"] = round(
+            run["incremental_year"]["seconds"] / run["airflow_pipeline"]["seconds"], 3
+        )
+    if "queries" in run:
+        derived["query_shown_p95_ms"] = run["queries"]["shown_p95_ms"]
+        derived["query_whole_result_p95_ms"] = run["queries"]["whole_p95_ms"]
+    peaks = [r["peak_rss_mb"] for r in run.values() if "peak_rss_mb" in r]
+    if peaks:
+        derived["max_peak_rss_mb"] = max(peaks)
     out_dir = BENCH_DIR / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / f"{results['date']}.json").write_text(json.dumps(results, indent=2) + "\n")
     (out_dir / f"{results['date']}.partial.json").unlink(missing_ok=True)
-    (BENCH_DIR / "README.md").write_text(_markdown(results))
+    if set(wanted) >= set(STEPS) - {"generate"}:  # a whole run: the figures of record
+        (out_dir / f"{results['date']}.json").write_text(json.dumps(results, indent=2) + "\n")
+        (BENCH_DIR / "README.md").write_text(_markdown(results))
+    else:  # some steps only: kept apart, never mixed into the figures of a whole run
+        name = f"{results['date']}-steps-{'-'.join(wanted)}.json"
+        (out_dir / name).write_text(json.dumps(results, indent=2) + "\n")
     click.echo(_markdown(results))
 
 

@@ -164,3 +164,11 @@ def test_enum_terms_match_despite_stray_whitespace_and_unknown_terms_are_named()
     assert n.map_enum(" 已 完成\n", mapping, "status") == "fulfilled"
     with pytest.raises(ValueError, match="unknown status: '超额完成'"):
         n.map_enum("超额完成", mapping, "status")
+
+
+@pytest.mark.parametrize("digits", [309, 400, 32_767])
+def test_a_number_too_long_to_be_finite_is_refused_not_stored_as_infinity(digits):
+    with pytest.raises(ValueError, match="not a finite number"):
+        n.parse_quantity("9" * digits)
+    with pytest.raises(ValueError, match="not a finite number"):
+        n.parse_quantity("9" * (digits - 4) + "万")

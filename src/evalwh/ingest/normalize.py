@@ -108,6 +108,8 @@ def _parse_quantity_text(raw: str) -> tuple[float | None, str | None]:
     if not match:
         raise ValueError(f"not a number: {raw!r}")
     number = float(match["num"]) * _MULTIPLIERS.get(match["mult"] or "", 1.0)
+    if not math.isfinite(number):  # 400 digits, or a 32,767-character cell of 9s, is inf
+        raise ValueError(f"not a finite number: {raw[:40]!r}... ({len(raw):,} characters)")
     if match["sign"] == "-":
         number = -number
     unit = match["unit"] or None

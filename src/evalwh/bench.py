@@ -253,7 +253,10 @@ def _markdown(results: dict) -> str:
         "Produced by `make bench` (`python -m evalwh.bench`); each step is a separate process.",
         "",
         f"Run {results['date']} on {results['machine']['cores']} cores, "
-        f"{results['machine']['memory_gb']} GB, Python {results['machine']['python']}.",
+        f"{results['machine']['memory_gb']} GB, Python {results['machine']['python']}; "
+        f"load average {results['machine'].get('load_average_at_start', '?')} at the start.",
+        "",
+        f"Command: `{results['command']}`",
         "",
         "| step | seconds | peak RSS (MB) | figures |",
         "|---|---:|---:|---|",
@@ -265,7 +268,27 @@ def _markdown(results: dict) -> str:
         )
     lines += ["", "Derived:", ""]
     lines += [f"- {k}: {v}" for k, v in results["derived"].items()]
+    lines += ["", "Targets (issue #6), judged from the figures above:", ""]
+    lines += ["| target | measured | met |", "|---|---|---|"]
+    for name, key, limit, better in TARGETS:
+        value = results["derived"].get(key)
+        if value is None:
+            lines.append(f"| {name} | not measured in this run | |")
+            continue
+        met = value < limit if better == "below" else value >= limit
+        lines.append(f"| {name} | {key} = {value} | {'yes' if met else 'no'} |")
     return "\n".join(lines) + "\n"
+
+
+# (target, derived figure, limit, whether the figure must stay below the limit or reach it)
+TARGETS = (
+    ("whole pipeline at national scale under 10 minutes", "whole_pipeline_minutes", 10, "below"),
+    ("ingest within 1.5x of the parse floor", "ingest_vs_parse_floor", 1.5, "below"),
+    ("at least 5x faster than the naive baseline", "speedup_vs_naive_baseline", 5, "reach"),
+    ("an incremental year under 1/8 of the full rebuild", "incremental_vs_full", 0.125, "below"),
+    ("analyst example queries p95 under 200 ms", "query_shown_p95_ms", 200, "below"),
+    ("peak memory under 4 GB in every step", "max_peak_rss_mb", 4096, "below"),
+)
 
 
 @click.command()
@@ -282,6 +305,8 @@ def main(steps: str, cache: Path, baseline_files: int) -> None:
             "cores": os.cpu_count(),
             "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
             "python": platform.python_version(),
+            # other work on the machine slows every step: the 1-minute load when the run began
+            "load_average_at_start": round(os.getloadavg()[0], 2),
         },
         "steps": {},
         "derived": {},

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import resource
 import signal
 import subprocess
@@ -62,17 +63,42 @@ def start(
     address_space: int | None = None,
     cwd: Path | None = None,
 ) -> subprocess.Popen:
-    """Start `python -c code args...` in a new session; stdout/stderr as pipes (text)."""
-    return subprocess.Popen(
+    """Start `python -c code args...` in a new session. Its output is drained continuously (a
+    child that fills a pipe nobody reads would block): `read_line()` gives stdout line by line,
+    `wait_measured()` all of it."""
+    proc = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(code), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        errors="replace",
         env=env or child_env(),
         cwd=cwd or REPO,
         start_new_session=True,
         preexec_fn=_limits(address_space),
     )
+    proc.started_at = time.monotonic()
+    proc.lines = queue.Queue()
+    proc.out, proc.err = [], []
+
+    def drain_stdout() -> None:
+        for line in proc.stdout:
+            proc.out.append(line)
+            proc.lines.put(line)
+        proc.lines.put("")  # end of output
+
+    def drain_stderr() -> None:
+        proc.err.append(proc.stderr.read())
+
+    proc.readers = [threading.Thread(target=f, daemon=True) for f in (drain_stdout, drain_stderr)]
+    for reader in proc.readers:
+        reader.start()
+    return proc
+
+
+def read_line(proc: subprocess.Popen, timeout: float = 120) -> str:
+    """The child's next line of output ("" once it has ended)."""
+    return proc.lines.get(timeout=timeout)
 
 
 def kill_group(proc: subprocess.Popen) -> None:
@@ -82,8 +108,8 @@ def kill_group(proc: subprocess.Popen) -> None:
 
 
 def wait_measured(proc: subprocess.Popen, timeout: float) -> ChildResult:
-    """Wait for the child with os.wait4: exit status plus its own resource usage."""
-    started = time.monotonic()
+    """Wait for the child with os.wait4: exit status plus its own resource usage (wall time
+    counted from its start)."""
     timed_out = threading.Event()
 
     def on_timeout() -> None:
@@ -92,26 +118,18 @@ def wait_measured(proc: subprocess.Popen, timeout: float) -> ChildResult:
 
     timer = threading.Timer(timeout, on_timeout)
     timer.start()
-    out: list[str] = []
-    err: list[str] = []
-    readers = [
-        threading.Thread(target=lambda: out.append(proc.stdout.read())),
-        threading.Thread(target=lambda: err.append(proc.stderr.read())),
-    ]
-    for r in readers:
-        r.start()
     try:
         _pid, status, usage = os.wait4(proc.pid, 0)
     finally:
         timer.cancel()
-    seconds = time.monotonic() - started
-    for r in readers:
-        r.join(timeout=30)
+    seconds = time.monotonic() - proc.started_at
+    for reader in proc.readers:
+        reader.join(timeout=30)
     proc.returncode = os.waitstatus_to_exitcode(status)
     return ChildResult(
         proc.returncode,
-        "".join(out),
-        "".join(err),
+        "".join(proc.out),
+        "".join(proc.err),
         seconds,
         usage.ru_maxrss * 1024,  # KiB on Linux
         timed_out.is_set(),
@@ -126,3 +144,82 @@ def run_child(
     address_space: int | None = None,
 ) -> ChildResult:
     return wait_measured(start(code, *args, env=env, address_space=address_space), timeout)
+
+
+# ---------------------------------------------------------------------------- watching files
+IN_CREATE = 0x100
+IN_MOVED_TO = 0x80
+
+
+class DirWatch:
+    """inotify on one directory (Linux): block until a matching entry appears, using no CPU
+    while waiting, so a kill lands within a millisecond or so of the event."""
+
+    def __init__(self, directory: Path, mask: int = IN_CREATE | IN_MOVED_TO):
+        import ctypes
+        import ctypes.util
+
+        self._libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        self.fd = self._libc.inotify_init()
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_init failed")
+        if self._libc.inotify_add_watch(self.fd, str(directory).encode(), mask) < 0:
+            raise OSError(ctypes.get_errno(), f"inotify_add_watch {directory} failed")
+
+    def wait_for(
+        self,
+        match: Callable[[int, str], bool],
+        timeout: float,
+        alive: Callable[[], bool] | None = None,
+    ) -> tuple[int, str]:
+        """Block until an event (mask, name) satisfies `match`; TimeoutError after `timeout`,
+        RuntimeError as soon as `alive()` turns false (the watched child ended)."""
+        import select
+        import struct
+
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no matching file event")
+            if not select.select([self.fd], [], [], min(left, 1.0))[0]:
+                if alive is not None and not alive():
+                    raise RuntimeError("the child ended before the file event")
+                continue
+            data = os.read(self.fd, 65536)
+            offset = 0
+            while offset < len(data):
+                _wd, mask, _cookie, length = struct.unpack_from("iIII", data, offset)
+                name = data[offset + 16 : offset + 16 + length].rstrip(b"\0").decode()
+                offset += 16 + length
+                if match(mask, name):
+                    return mask, name
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def session_commands(sid: int) -> list[str]:
+    """Command lines of the live processes in session `sid` (the child and what it started)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if int(fields[3]) != sid or fields[0] == "Z":
+                continue
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
+            continue
+        found.append(cmd)
+    return found
+
+
+def record_bound(case: str, result: ChildResult) -> None:
+    """Append a measurement to $EVALWH_BOUNDS_LOG (used to write docs/reliability.md)."""
+    log = os.environ.get("EVALWH_BOUNDS_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"{case}\t{result.seconds:.1f} s\t{result.peak_rss_mb:.0f} MB\n")

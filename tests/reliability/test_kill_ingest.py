@@ -11,7 +11,7 @@ from evalwh.ingest.load import ingest
 from evalwh.store import RAW_TABLES
 
 from .conftest import fingerprint, q
-from .procs import child_env, kill_group, start, wait_measured
+from .procs import child_env, kill_group, read_line, start, wait_measured
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(300)]
 
@@ -34,8 +34,8 @@ def _kill_after(proc, files_done: int, delay: float) -> str:
     """Read progress lines until `files_done` files are committed, wait `delay`, kill -9."""
     line = ""
     while files_done > 0:
-        line = proc.stdout.readline()
-        assert line, f"the ingest ended before it was killed: {proc.stderr.read()[-2000:]}"
+        line = read_line(proc)
+        assert line, f"the ingest ended before it was killed: {proc.err}"
         if line.startswith("done"):
             files_done -= 1
     time.sleep(delay)
@@ -56,7 +56,7 @@ def test_killed_ingest_reruns_to_exactly_the_clean_result(
         INGEST_CHILD, str(p.raw_dir), str(p.warehouse_dir), "killed-run", str(workers),
         env=child_env(),
     )  # fmt: skip
-    assert proc.stdout.readline().strip() == "started"
+    assert read_line(proc).strip() == "started"
     _kill_after(proc, files_done, delay)
     result = wait_measured(proc, timeout=60)
     assert result.returncode == -9, result.stderr[-2000:]

@@ -18,6 +18,9 @@ from evalwh.ingest.vocabulary import inspection_columns
 
 FILENAME_RE = re.compile(r"^findings_(?P<date>\d{4}-\d{2}-\d{2}|\d{8})(?P<rest>.*)\.csv$", re.I)
 MAX_FIELD_CHARS = 1 << 20  # one cell over 1 MiB is not a finding, it is a broken file
+# A national export is about 10 MB; a file over 64 MiB is refused (too_large) before it is
+# read, which bounds the memory a hostile export can take (docs/reliability.md).
+MAX_EXPORT_BYTES = 64 << 20
 ENCODINGS = ("utf-8", "gb18030")
 
 
@@ -76,6 +79,11 @@ def _grid(text: str, name: str) -> list[list[str]]:
 def parse_export(path: Path, display_name: str | None = None) -> ParsedExport:
     name = display_name or path.name
     export_date, rest = export_sort_key(path.name)
+    size = path.stat().st_size
+    if size > MAX_EXPORT_BYTES:
+        raise QuarantineError(
+            "too_large", f"{size:,} bytes; an export may have at most {MAX_EXPORT_BYTES:,}"
+        )
     text, encoding = decode(path.read_bytes())
     grid = _grid(text, name)
     header: Header = find_header(grid[:1], inspection_columns(), name)

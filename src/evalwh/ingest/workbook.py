@@ -7,6 +7,8 @@ the file says, so it can run in a worker process. File-level problems raise Quar
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +21,17 @@ from evalwh.ingest.grid import data_rows, find_header
 from evalwh.ingest.rows import CONVERTERS, UNIQUE_KEYS, Context
 from evalwh.ingest.vocabulary import cover_labels, cover_sheet_name, sheet_specs
 
-# A zip whose contents would inflate beyond these is refused before it is opened.
-MAX_UNCOMPRESSED_BYTES = 1 << 30
+# A zip whose contents would inflate beyond these is refused before it is opened. The largest
+# realistic workbook (四川, national density) inflates to 14 MB: 128 MiB is nine times that,
+# and keeps a hostile file's parse within about 1 GB of memory (docs/reliability.md).
+MAX_UNCOMPRESSED_BYTES = 128 << 20
 MAX_COMPRESSION_RATIO = 200
+# Rows per sheet. The largest realistic sheet (四川 承诺事项) has about 19,000 rows; a sheet
+# over this limit is refused as too_many_rows, from its declared <dimension> before any XML is
+# inflated, or (a sheet that does not declare it honestly) from the reader's row count before
+# its cells become Python values.
+MAX_SHEET_ROWS = 200_000
+_DIMENSION_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d*:?[A-Z]*(\d+)\"")
 # Tables whose region codes must appear in the workbook's own roster (述职对象).
 ROSTER_CHECKED = ("commitments", "commitment_outcomes", "problems", "evaluations")
 
@@ -60,15 +70,89 @@ def check_zip(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
+            inflated = sum(info.file_size for info in infos)
+            packed = max(1, sum(info.compress_size for info in infos))
+            if inflated > MAX_UNCOMPRESSED_BYTES or inflated / packed > MAX_COMPRESSION_RATIO:
+                raise QuarantineError(
+                    "zip_bomb",
+                    f"refused: contents would inflate to {inflated:,} bytes "
+                    f"({inflated / packed:.0f}x)",
+                )
+            for info in infos:
+                rows = _declared_rows(archive, info)
+                if rows is not None and rows > MAX_SHEET_ROWS:
+                    raise QuarantineError(
+                        "too_many_rows",
+                        f"{info.filename} declares {rows:,} rows (limit {MAX_SHEET_ROWS:,})",
+                    )
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise QuarantineError("corrupt", f"broken zip archive: {exc}") from None
-    inflated = sum(info.file_size for info in infos)
-    packed = max(1, sum(info.compress_size for info in infos))
-    if inflated > MAX_UNCOMPRESSED_BYTES or inflated / packed > MAX_COMPRESSION_RATIO:
-        raise QuarantineError(
-            "zip_bomb",
-            f"refused: contents would inflate to {inflated:,} bytes ({inflated / packed:.0f}x)",
-        )
+
+
+def _declared_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int | None:
+    """The last row of a worksheet's <dimension ref="A1:F9"> (in the first KiB of its XML)."""
+    if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+        return None
+    try:
+        with archive.open(info) as member:
+            head = member.read(1024)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
+        return None  # left to the reader, which quarantines it as corrupt
+    match = _DIMENSION_RE.search(head)
+    return int(match.group(1)) if match else None
+
+
+_CELL_REF_RE = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_VALUE_RE = re.compile(rb"<(?:\w+:)?v>([^<]{0,64})</(?:\w+:)?v>")
+_SHEET_RE = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
+_REL_RE = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
+
+
+def error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Cells Excel stored as errors (#REF!, #DIV/0!, ...), per sheet name, as {(row, column)
+    0-based: error text}. The reader turns an error cell into an empty one; put back as its
+    text, it is a value no number, date, code or enum parser accepts, so the row is rejected
+    with the usual reason instead of loading as blank."""
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            name = info.filename
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            data = archive.read(info)  # bounded: check_zip capped the inflated size
+            at = data.find(b't="e"')
+            cells: dict[tuple[int, int], str] = {}
+            while at != -1:
+                start = data.rfind(b"<c ", 0, at)
+                close = data.find(b">", at)
+                end = data.find(b"</c>", close)
+                ref = _CELL_REF_RE.search(data, start, close)
+                value = _VALUE_RE.search(data, close, end if end != -1 else close + 200)
+                if ref and start != -1:
+                    column = 0
+                    for letter in ref.group(1):
+                        column = column * 26 + letter - 64
+                    text = value.group(1).decode("utf-8", "replace") if value else "#ERROR"
+                    cells[int(ref.group(2)) - 1, column - 1] = text or "#ERROR"
+                at = data.find(b't="e"', close)
+            if cells:
+                found[name] = cells
+        if not found:
+            return {}
+        try:
+            rels = {
+                rid: target.lstrip(b"/").removeprefix(b"xl/")
+                for rid, target in _REL_RE.findall(archive.read("xl/_rels/workbook.xml.rels"))
+            }
+            sheets = _SHEET_RE.findall(archive.read("xl/workbook.xml"))
+        except KeyError:
+            return {}
+    out = {}
+    for sheet_name, rid in sheets:
+        member = "xl/" + rels.get(rid, b"").decode()
+        if member in found:
+            out[html.unescape(sheet_name.decode("utf-8", "replace"))] = found[member]
+    return out
 
 
 def _open(path: Path) -> CalamineWorkbook:
@@ -81,7 +165,17 @@ def _open(path: Path) -> CalamineWorkbook:
 
 def _sheet_grid(book: CalamineWorkbook, name: str) -> list[list[object]]:
     try:
-        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheet = book.get_sheet_by_name(name)
+    except Exception as exc:
+        raise QuarantineError("corrupt", f"sheet {name}: unreadable: {exc}") from None
+    rows = max(sheet.height, sheet.total_height)
+    if rows > MAX_SHEET_ROWS:
+        raise QuarantineError(
+            "too_many_rows",
+            f"sheet {name} has {rows:,} rows (limit {MAX_SHEET_ROWS:,})",
+        )
+    try:
+        return sheet.to_python(skip_empty_area=False)
     except Exception as exc:
         raise QuarantineError("corrupt", f"sheet {name}: unreadable: {exc}") from None
 
@@ -147,6 +241,12 @@ def parse_workbook(path: Path, display_name: str | None = None) -> ParsedWorkboo
     ctx = Context(cover.year, cover.template_version)
     parsed = ParsedWorkbook(cover)
     grids = {s.table: _sheet_grid(book, names[n.header_key(s.sheet)]) for s in specs}
+    errors = error_cells(path)
+    for spec in specs:
+        for (r, c), text in errors.get(names[n.header_key(spec.sheet)], {}).items():
+            grid = grids[spec.table]
+            if r < len(grid) and c < len(grid[r]):
+                grid[r][c] = text
     headers = {
         s.table: find_header(
             grids[s.table], s.for_version(cover.template_version), f"sheet {s.sheet}"

@@ -85,11 +85,17 @@ def generate(ctx: click.Context, scale: str, out: Path | None, seed: int, worker
 def ingest(ctx: click.Context, workers: int, as_json: bool) -> None:
     """Load every new file of the landing zone into the raw layer."""
     from evalwh.ingest.load import ingest as run_ingest
+    from evalwh.locking import PipelineLockedError
+    from evalwh.pipeline import LOCK_WAIT_SECONDS, pipeline_lock
 
     paths = _paths(ctx)
+    paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
     progress, update = _progress_bar("ingesting")
-    with progress:
-        summary = run_ingest(paths, workers=workers, progress=update)
+    try:  # one writer of the warehouse: wait for a running pipeline step, or say who holds it
+        with pipeline_lock(paths.lock_file, timeout=LOCK_WAIT_SECONDS), progress:
+            summary = run_ingest(paths, workers=workers, progress=update)
+    except PipelineLockedError as exc:
+        raise click.ClickException(str(exc)) from None
     if as_json:
         import json
 

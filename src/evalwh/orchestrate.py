@@ -164,12 +164,17 @@ def prepare_command() -> None:
 @click.option("--year", type=int, default=None)
 def run_command(mode: str, year: int | None) -> None:
     """Run the whole pipeline through Airflow and print a summary."""
+    from evalwh.pipeline import run_lock
+
     started = time.perf_counter()
-    prepare()
-    for dag_id in PIPELINE_DAGS:
-        click.echo(f"==> airflow dags test {dag_id}")
-        conf = {"mode": mode, "year": year} if dag_id == "build_and_publish" else None
-        run_dag(dag_id, conf)
+    paths = config.paths()
+    paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(paths):  # a second `make run` waits here (or fails, naming the holder)
+        prepare()
+        for dag_id in PIPELINE_DAGS:
+            click.echo(f"==> airflow dags test {dag_id}")
+            conf = {"mode": mode, "year": year} if dag_id == "build_and_publish" else None
+            run_dag(dag_id, conf)
     click.echo(summary(config.paths()))
     click.echo(f"\nmake run: {time.perf_counter() - started:.1f} s wall")
 

@@ -36,6 +36,43 @@ BUILD_MODES = ("incremental", "year", "full")
 # full:        rebuild from an empty file (dbt --full-refresh)
 
 
+def run_lock_file(paths: Paths) -> Path:
+    return paths.warehouse_dir / ".run.lock"
+
+
+def run_lock(paths: Paths, timeout: float | None = None):
+    """One whole pipeline run (ingest -> build -> gate -> publish) at a time.
+
+    The steps of a build share one staging file, so two builds must not interleave. Airflow
+    ensures it with max_active_runs=1; `run_all` and `make run` take this lock (a flock, released
+    by the kernel if the holder dies; distinct from the pipeline lock that each writing step
+    takes, so the steps inside still run). A second run waits up to EVALWH_LOCK_WAIT_SECONDS
+    (``timeout``), then fails with PipelineLockedError naming the holder.
+    """
+    return pipeline_lock(
+        run_lock_file(paths), timeout=LOCK_WAIT_SECONDS if timeout is None else timeout
+    )
+
+
+def run_all(paths: Paths | None = None, mode: str = "incremental", year: int | None = None):
+    """The whole pipeline without Airflow, under the run lock: returns the published version
+    (or raises: a gate that does not pass publishes nothing)."""
+    from evalwh.publish import GateNotPassedError
+
+    paths = paths or config.paths()
+    paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(paths):
+        summary = ingest(paths)
+        prepare_build(paths, mode, year)
+        dbt_build(paths, mode)
+        gate = audit_and_gate(paths, summary.run_id)
+        if not gate.passed:
+            raise GateNotPassedError(
+                f"the quality gate did not pass ({gate.checks_passed}/{gate.checks_total})"
+            )
+        return publish(gate, paths, summary.run_id)
+
+
 def snapshot_db(paths: Paths) -> Path:
     return paths.staging_db.parent / "ingest_snapshot.duckdb"
 

@@ -1,0 +1,197 @@
+"""Faults around the published warehouse, with the real pipeline (evalwh.pipeline.run_all: ingest,
+dbt build, Great Expectations gate, publish) in child processes:
+
+* kill -9 during the dbt build, and during the publish copy (the moment the temp file beside
+  the published one appears), and right after the atomic rename: analysts keep a whole,
+  queryable version whose sha256 matches the sidecar and audit.published_versions; the next
+  run publishes cleanly;
+* two whole pipeline runs at once: the second waits for the first (or, with
+  EVALWH_LOCK_WAIT_SECONDS=0, exits naming the holder); they never interleave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from evalwh.config import Paths
+from evalwh.config import paths as make_paths
+
+from .conftest import REPO, q
+from .procs import (
+    IN_CREATE,
+    IN_MOVED_TO,
+    DirWatch,
+    child_env,
+    kill_group,
+    read_line,
+    session_commands,
+    start,
+    wait_measured,
+)
+
+pytestmark = [
+    pytest.mark.reliability,
+    pytest.mark.xdist_group("published_pipeline"),
+    pytest.mark.timeout(600),
+]
+
+RUN_ALL = """
+import sys
+from evalwh.config import paths
+from evalwh.pipeline import run_all
+print("started", flush=True)
+version = run_all(paths(sys.argv[1], sys.argv[2]))
+print("published", version.version, version.sha256, flush=True)
+"""
+
+
+def run_all_child(p: Paths, **env: str):
+    return start(RUN_ALL, str(p.raw_dir), str(p.warehouse_dir), env=child_env(**env))
+
+
+def finish(proc, timeout: float = 300) -> tuple[int, str]:
+    result = wait_measured(proc, timeout)
+    assert result.returncode == 0, result.stderr[-4000:]
+    line = [ln for ln in result.stdout.splitlines() if ln.startswith("published")][-1]
+    _, version, digest = line.split()
+    return int(version), digest
+
+
+@pytest.fixture(scope="session")
+def published_v1(tmp_path_factory) -> Paths:
+    """The repo's sample, run through the whole pipeline once: version 1 is published."""
+    root = tmp_path_factory.mktemp("published_v1")
+    shutil.copytree(REPO / "raw", root / "raw")
+    p = make_paths(root / "raw", root / "wh")
+    assert finish(run_all_child(p))[0] == 1
+    return p
+
+
+@pytest.fixture
+def wh(published_v1: Paths, tmp_path: Path) -> Paths:
+    """A private copy of the version-1 warehouse (symlinks kept: published/parquet is one)."""
+    shutil.copytree(published_v1.warehouse_dir, tmp_path / "wh", symlinks=True)
+    return make_paths(published_v1.raw_dir, tmp_path / "wh")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def assert_whole_version(p: Paths, version: int) -> str:
+    """The published file is `version`, whole: its sha256 is the sidecar's and the one the
+    system of record holds, and analysts can query it."""
+    digest = sha256(p.published_db)
+    sidecar = p.published_db.with_name(p.published_db.name + ".sha256").read_text()
+    assert sidecar == f"{digest}  {p.published_db.name}\n"
+    assert q(p.ingest_db, "select version, sha256 from audit.published_versions order by 1")[
+        -1
+    ] == (version, digest)
+    with duckdb.connect(str(p.published_db), read_only=True) as con:
+        assert con.execute("select max(version) from audit.published_versions").fetchall() == [
+            (version,)
+        ]
+        tables = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'marts'"
+        ).fetchall()[0][0]
+        assert tables >= 10  # the ten tables of warehouse.md (and any added since)
+        assert con.execute("select count(*) from marts.fct_commitment").fetchall()[0][0] > 0
+    return digest
+
+
+def test_kill_during_dbt_build_leaves_the_published_version_whole(wh):
+    before = assert_whole_version(wh, 1)
+    proc = run_all_child(wh)
+    deadline = time.monotonic() + 120
+    while not any(" build" in c and "dbt" in c for c in session_commands(proc.pid)):
+        assert time.monotonic() < deadline and proc.poll() is None, "dbt build never started"
+        time.sleep(0.05)
+    time.sleep(6)  # dbt is past its start-up and building models into the staging file
+    assert any("dbt" in c for c in session_commands(proc.pid)), "dbt already finished"
+    kill_group(proc)
+    assert wait_measured(proc, 60).returncode == -9
+    assert session_commands(proc.pid) == []  # dbt died with it
+    assert assert_whole_version(wh, 1) == before
+    # the next run publishes cleanly
+    assert finish(run_all_child(wh))[0] == 2
+    assert_whole_version(wh, 2)
+
+
+@pytest.mark.parametrize("moment", ["temp-file-created", "just-after-rename"])
+def test_kill_during_publish_leaves_a_whole_version_and_the_next_run_reconciles(wh, moment):
+    before = assert_whole_version(wh, 1)
+    watch = DirWatch(wh.published_db.parent)
+    try:
+        proc = run_all_child(wh)
+        if moment == "temp-file-created":
+            watch.wait_for(
+                lambda mask, name: mask & IN_CREATE and name.startswith(".evaluation.duckdb.tmp"),
+                timeout=240,
+                alive=lambda: proc.poll() is None,
+            )
+        else:
+            watch.wait_for(
+                lambda mask, name: mask & IN_MOVED_TO and name == "evaluation.duckdb",
+                timeout=240,
+                alive=lambda: proc.poll() is None,
+            )
+        kill_group(proc)
+    finally:
+        watch.close()
+    assert wait_measured(proc, 60).returncode == -9
+    if moment == "temp-file-created":
+        # the old version, byte for byte; the half-written temp file beside it is not it
+        assert list(wh.published_db.parent.glob(".evaluation.duckdb.tmp-*"))
+        assert assert_whole_version(wh, 1) == before
+    else:
+        # the new file is in place and whole; the system of record does not know it yet
+        with duckdb.connect(str(wh.published_db), read_only=True) as con:
+            assert con.execute("select max(version) from audit.published_versions").fetchall()[
+                0
+            ] == (2,)
+            assert con.execute("select count(*) from marts.fct_commitment").fetchall()[0][0] > 0
+    version, _digest = finish(run_all_child(wh))
+    assert version == (2 if moment == "temp-file-created" else 3)
+    assert_whole_version(wh, version)
+    versions = q(wh.ingest_db, "select version, sha256 is not null from audit.published_versions")
+    assert sorted(versions) == [(v, True) for v in range(1, version + 1)]
+    assert not list(wh.published_db.parent.glob(".evaluation.duckdb.tmp-*"))
+
+
+def test_two_pipeline_runs_at_once_one_waits_for_the_other(wh):
+    first = run_all_child(wh)
+    assert read_line(first).strip() == "started"
+    time.sleep(1.0)  # the first holds the run lock by now (it takes it before ingesting)
+    second = run_all_child(wh)
+    v_first, _ = finish(first)
+    v_second, _ = finish(second)
+    assert (v_first, v_second) == (2, 3)
+    assert_whole_version(wh, 3)
+    # never interleaved: the second run started ingesting after the first had published
+    published_v2 = q(
+        wh.ingest_db, "select published_at from audit.published_versions where version = 2"
+    )
+    runs = q(wh.ingest_db, "select started_at from audit.load_runs order by started_at")
+    assert len(runs) == 3 and runs[-1][0] > published_v2[0][0]
+
+
+def test_a_second_run_told_not_to_wait_exits_naming_the_holder(wh):
+    first = run_all_child(wh)
+    assert read_line(first).strip() == "started"
+    time.sleep(1.0)
+    second = run_all_child(wh, EVALWH_LOCK_WAIT_SECONDS="0")
+    refused = wait_measured(second, 120)
+    assert refused.returncode == 1
+    assert "PipelineLockedError" in refused.stderr
+    assert f"held by pid {first.pid}" in refused.stderr
+    assert finish(first)[0] == 2
+    assert_whole_version(wh, 2)
+    assert (
+        len(q(wh.ingest_db, "select * from audit.load_runs")) == 2
+    )  # the refused run wrote nothing

@@ -168,6 +168,20 @@ def _published(ctx: click.Context):
     return duckdb.connect(str(db), read_only=True)
 
 
+def _neutralised(relation):
+    """The relation with every text column passed through export_safety's rule (a leading
+    = + - @ tab or CR gets an apostrophe); numbers and other types untouched. Columns are
+    addressed by position, so duplicate names in a query are fine."""
+    from evalwh.export_safety import neutralise_sql
+
+    columns = []
+    for i, (name, kind) in enumerate(zip(relation.columns, relation.types, strict=True), 1):
+        alias = '"' + name.replace('"', '""') + '"'
+        text = kind.id in ("varchar", "enum")
+        columns.append(f"{neutralise_sql(f'#{i}::varchar') if text else f'#{i}'} as {alias}")
+    return relation.project(", ".join(columns))
+
+
 def _show(relation, limit: int) -> None:
     columns = relation.columns
     rows = relation.limit(limit).fetchall()
@@ -217,8 +231,8 @@ def query(
             raise click.ClickException(str(exc)) from None
         if relation is None:
             return
-        if csv_path:
-            relation.write_csv(str(csv_path))
+        if csv_path:  # a spreadsheet program opens it: no text cell may start a formula
+            _neutralised(relation).write_csv(str(csv_path))
             console.print(f"wrote {csv_path}")
         if parquet_path:
             relation.write_parquet(str(parquet_path), compression="zstd")

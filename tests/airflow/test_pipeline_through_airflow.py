@@ -120,6 +120,22 @@ def test_make_run_publishes_a_queryable_warehouse_and_prints_a_summary(published
         assert con.execute("select count(*) from audit.published_versions").fetchone()[0] == 1
 
 
+def test_the_run_writes_the_auditors_report_of_the_latest_year(published):
+    """The `report` task after `publish`: HTML + xlsx of the latest published year."""
+    run = published
+    db = run.tmp / "warehouse" / "published" / "evaluation.duckdb"
+    with duckdb.connect(str(db), read_only=True) as con:
+        year = con.execute("select max(year) from marts.dim_year").fetchone()[0]
+    html = run.tmp / "warehouse" / "reports" / str(year) / f"report-{year}-zh.html"
+    assert html.is_file() and html.with_suffix(".xlsx").is_file()
+    text = html.read_text("utf-8")
+    assert "@font-face" in text and text.count('class="chart"') == 7
+    assert "退步最大的地区" in text
+    book = openpyxl.load_workbook(html.with_suffix(".xlsx"), read_only=True)
+    assert "溯源" in book.sheetnames
+    assert str(html) in run.stdout  # the run summary says where it is
+
+
 def test_every_dag_run_succeeded(published):
     run = published
     for dag_id in ("ingest_reports", "ingest_inspections", "build_and_publish"):

@@ -311,6 +311,7 @@ def report(
                 out,
                 top=top,
                 progress=lambda step: progress.update(task, description=f"report: {step}"),
+                reports_dir=paths.audit_reports_dir,
             )
     except ReportInputError as exc:
         raise click.ClickException(str(exc)) from None

@@ -362,6 +362,9 @@ def test_pipeline_step_and_cli(sample_paths, tmp_path):
     ok = runner.invoke(cli, [*base, "--out", str(tmp_path), "--lang", "en", "--top", "2"])
     assert ok.exit_code == 0, ok.output
     assert str(tmp_path) in ok.output.replace("\n", "")
+    default = runner.invoke(cli, [*base, "--lang", "en", "--top", "2", "--json"])
+    assert default.exit_code == 0, default.output
+    assert (sample_paths.report_dir(written["year"]) / html.name.replace("-zh", "-en")).exists()
     bad = runner.invoke(cli, [*base, "--year", "1999", "--out", str(tmp_path)])
     assert bad.exit_code != 0 and "no published data for 1999" in bad.output
 

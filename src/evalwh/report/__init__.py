@@ -272,9 +272,11 @@ def build_report(
     top: int = DEFAULT_TOP,
     drill_cap: int = DEFAULT_DRILL_CAP,
     progress: Callable[[str], None] | None = None,
+    reports_dir: str | Path | None = None,
 ) -> ReportResult:
-    """Write report-<year>[-<province>]-<lang>.html and .xlsx into out_dir; return the paths,
-    sizes and the time each step took."""
+    """Write report-<year>[-<province>]-<lang>.html and .xlsx into out_dir (default:
+    <reports_dir>/<year>, reports_dir defaulting to config's warehouse/reports); return the
+    paths, sizes and the time each step took."""
     from evalwh.report import html, xlsx
 
     labels = Labels(lang)
@@ -298,7 +300,7 @@ def build_report(
     if out_dir is None:
         from evalwh import config
 
-        out_dir = config.paths().report_dir(scope.year)
+        out_dir = Path(reports_dir or config.paths().audit_reports_dir) / str(scope.year)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"report-{scope.year}" + (f"-{scope.province_code}" if scope.province_code else "")

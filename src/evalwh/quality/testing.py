@@ -417,7 +417,7 @@ def build_staging_db(
         if dim_year_as_view:
             if ingest_db is None:
                 raise ValueError("dim_year_as_view needs ingest_db")
-            con.execute(f"attach '{Path(ingest_db)}' as ingest (read_only)")
+            con.execute("attach ? as ingest (read_only)", [str(Path(ingest_db))])
             con.execute(
                 "create view marts.dim_year as select distinct report_year as year, "
                 f"case when report_year = {last} then 'v2' else 'v1' end as template_version "

@@ -525,3 +525,64 @@ def test_image_check_accepts_only_the_known_incompatibility() -> None:
         "The package `flask-appbuilder` requires `sqlalchemy<2.1`, but `2.1.9` is installed"
     ]
     assert module.unexpected_incompatibilities("Checked 200 packages in 3ms\n") == []
+
+
+# ------------------------------------------------------------- refusing to start ------
+
+
+def _interpolate(text: str, env: dict[str, str]) -> tuple[str, list[str]]:
+    """Compose's interpolation rules for ${VAR}, ${VAR:-d}, ${VAR-d}, ${VAR:?msg}, ${VAR?msg}
+    (comment lines are not interpolated). Returns the text and the error messages compose
+    would stop with."""
+    errors: list[str] = []
+
+    def one(m: re.Match[str]) -> str:
+        name, op, arg = m["name"], m["op"], m["arg"]
+        value = env.get(name)
+        if op in (":?", "?") and (value is None or (op == ":?" and value == "")):
+            errors.append(f"required variable {name} is missing a value: {arg}")
+            return ""
+        if op == ":-" and not value:
+            return arg
+        if op == "-" and value is None:
+            return arg
+        return value or ""
+
+    code = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
+    return INTERPOLATION.sub(one, code), errors
+
+
+def test_compose_refuses_to_start_while_any_secret_is_missing(compose_text: str) -> None:
+    """With an empty .env compose stops, naming every secret; with each secret but one set, it
+    stops naming that one; with all set, nothing in the file is left empty or defaulted."""
+    _, errors = _interpolate(compose_text, {})
+    assert {e.split()[2] for e in errors} == REQUIRED_SECRETS
+    filled = {name: f"value-of-{name.lower()}" for name in REQUIRED_SECRETS}
+    for missing in sorted(REQUIRED_SECRETS):
+        _, errors = _interpolate(compose_text, {**filled, missing: ""})
+        assert errors and {e.split()[2] for e in errors} == {missing}
+    text, errors = _interpolate(compose_text, filled)
+    assert errors == []
+    resolved = yaml.safe_load(text)
+    env = _env(resolved["services"]["airflow-init"])
+    assert env["AIRFLOW__CORE__FERNET_KEY"] == filled["AIRFLOW_FERNET_KEY"]
+    assert env["_AIRFLOW_WWW_USER_PASSWORD"] == filled["AIRFLOW_ADMIN_PASSWORD"]
+
+
+def test_init_script_refuses_to_run_without_its_secrets(tmp_path: Path) -> None:
+    """A hand-run container without the secrets stops at the first check, before touching
+    anything (the script is run for real, with an empty environment)."""
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("bash not available")
+    result = subprocess.run(
+        [bash, str(INIT_SCRIPT)],
+        env={"PATH": "/usr/bin:/bin", "AIRFLOW_UID": "50000"},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    assert "Fernet key missing" in result.stderr
+    assert list(tmp_path.iterdir()) == []

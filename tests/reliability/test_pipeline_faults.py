@@ -195,3 +195,39 @@ def test_a_second_run_told_not_to_wait_exits_naming_the_holder(wh):
     assert (
         len(q(wh.ingest_db, "select * from audit.load_runs")) == 2
     )  # the refused run wrote nothing
+
+
+def test_readers_during_a_real_pipeline_publish_see_one_whole_version_each_time(wh):
+    """The publish tests (tests/publish) swap fixture files under readers in one process; here
+    the whole pipeline publishes from its own process while two reader processes query the
+    published file in a loop: no error, every answer from one version."""
+    import multiprocessing as mp
+
+    from evalwh.quality.testing import reader_loop
+
+    ctx = mp.get_context("spawn")
+    stop, out = ctx.Event(), ctx.Queue()
+    readers = [
+        ctx.Process(
+            target=reader_loop, args=(str(wh.published_db), "marts.fct_commitment", stop, out)
+        )
+        for _ in range(2)
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        time.sleep(1.5)
+        assert finish(run_all_child(wh))[0] == 2
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        results = [out.get(timeout=60) for _ in readers]
+        for reader in readers:
+            reader.join(timeout=30)
+    errors = [e for _, errs, _ in results for e in errs]
+    assert errors == []
+    assert sum(n for n, _, _ in results) > 50
+    seen = {tuple(pair) for _, _, pairs in results for pair in pairs}
+    assert {v for v, _ in seen} == {1, 2}
+    counts = q(wh.published_db, "select count(*) from marts.fct_commitment")[0][0]
+    assert all(n == counts for _, n in seen)  # same data, rebuilt: each answer whole

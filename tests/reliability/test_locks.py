@@ -1,0 +1,45 @@
+"""`evalwh ingest` while another process holds the pipeline lock (a build taking its snapshot,
+a publish, Airflow's ingest task): it waits, or with EVALWH_LOCK_WAIT_SECONDS=0 exits clearly,
+naming the holder. Never two writers of the ingest DB."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from tests.ingest.builders import cover, report_tables, write_workbook
+
+from .procs import child_env, read_line, start, wait_measured
+
+HOLDER = """
+import sys, time
+from evalwh.locking import pipeline_lock
+with pipeline_lock(sys.argv[1]):
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+print("released", time.time(), flush=True)
+"""
+CLI = "import sys; from evalwh.cli import main; sys.exit(main())"
+
+
+def test_cli_ingest_waits_for_the_lock_holder_or_exits_naming_it(tmp_path):
+    raw, wh = tmp_path / "raw", tmp_path / "wh"
+    write_workbook(raw / "reports" / "2016.xlsx", cover(2016), report_tables(2016))
+    holder = start(HOLDER, str(wh / ".pipeline.lock"), "4")
+    assert read_line(holder) == "locked\n"
+    args = ("--raw-dir", str(raw), "--warehouse-dir", str(wh), "ingest", "--json")
+
+    refused = wait_measured(start(CLI, *args, env=child_env(EVALWH_LOCK_WAIT_SECONDS="0")), 60)
+    assert refused.returncode == 1
+    assert f"held by pid {holder.pid}" in refused.stderr
+    assert "another ingest/build/publish run is in progress" in refused.stderr
+    assert not (wh / "ingest" / "ingest.duckdb").exists()  # it wrote nothing
+
+    waiting = start(CLI, *args, env=child_env(EVALWH_LOCK_WAIT_SECONDS="60"))
+    released = float(read_line(holder, 30).split()[1])
+    result = wait_measured(waiting, 120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout)["files_loaded"] == 1
+    started = dt.datetime.fromisoformat(json.loads(result.stdout)["started_at"])
+    assert started >= dt.datetime.fromtimestamp(released)  # it began only after the holder let go
+    assert wait_measured(holder, 30).returncode == 0

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,21 +32,45 @@ class Landing:
         return make_paths(raw, root / "wh")
 
 
+def shared_dir(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """A directory built once per pytest run and shared by its xdist workers (a flock in the
+    run's common temp dir, as tests/dbt does; this pytest-xdist does not honour xdist_group).
+    Users must treat it as read-only (copy it to change it)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # common to every worker of this run, unique to the run
+    root = base / name
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (root / ".done").exists():
+                if root.exists():  # a previous attempt failed half-way
+                    shutil.rmtree(root)
+                root.mkdir(parents=True)
+                build(root)
+                (root / ".done").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return root
+
+
 @pytest.fixture(scope="session")
 def landing(tmp_path_factory) -> Landing:
     """海南 2020-2023 at national density (4 large workbooks, 9 exports) plus the repo's sample
-    (every kind of bad file and row): 41 files, ~59,000 rows. Built once per worker."""
-    from evalwh.generate import generate
-    from evalwh.ingest.load import ingest
+    (every kind of bad file and row): 41 files, ~59,000 rows. Built once per run."""
 
-    root = tmp_path_factory.mktemp("landing")
-    raw = root / "raw"
-    generate(raw, scale="national", provinces=["460000"], years=[2020, 2021, 2022, 2023])
-    for kind in ("reports", "inspections"):
-        shutil.copytree(REPO / "raw" / kind, raw / kind, dirs_exist_ok=True)
-    baseline = make_paths(raw, root / "baseline")
-    ingest(baseline)
-    return Landing(raw, baseline)
+    def build(root: Path) -> None:
+        from evalwh.generate import generate
+        from evalwh.ingest.load import ingest
+
+        raw = root / "raw"
+        generate(raw, scale="national", provinces=["460000"], years=[2020, 2021, 2022, 2023])
+        for kind in ("reports", "inspections"):
+            shutil.copytree(REPO / "raw" / kind, raw / kind, dirs_exist_ok=True)
+        ingest(make_paths(raw, root / "baseline"))
+
+    root = shared_dir(tmp_path_factory, "landing", build)
+    return Landing(root / "raw", make_paths(root / "raw", root / "baseline"))
 
 
 def q(db: Path, sql: str, params=None) -> list[tuple]:

@@ -25,9 +25,11 @@ import pytest
 from click.testing import CliRunner
 
 from evalwh.cli import main
+from evalwh.config import paths as make_paths
 from evalwh.publish import publish
 from evalwh.quality.testing import build_publishable, passing_gate
 
+from .conftest import shared_dir
 from .procs import child_env, start, wait_measured
 
 HOSTILE_TEXT = [
@@ -49,15 +51,13 @@ def _published_warehouse(root: Path):
     return fx
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def published(tmp_path_factory):
-    """A published warehouse (fixture marts) in a directory another user may traverse."""
-    root = Path(tempfile.mkdtemp(prefix="evalwh-access-", dir="/tmp"))
-    os.chmod(root, 0o755)
-    try:
-        yield _published_warehouse(root / "wh")
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    """A published warehouse (fixture marts), built once per test run; tests only read it."""
+    root = shared_dir(
+        tmp_path_factory, "access_published", lambda r: _published_warehouse(r / "wh")
+    )
+    return make_paths(root / "wh" / "raw", root / "wh")
 
 
 def cli(*args: str):
@@ -124,9 +124,8 @@ def test_parquet_export_is_typed_data_and_left_as_it_is(tmp_path):
         "insert into audit.published_versions values (99, 'x', now(), 1, 1, null)",
     ],
 )
-@pytest.mark.xdist_group("access_published")
 def test_analyst_query_cannot_change_the_published_file(published, sql):
-    p = published.paths
+    p = published
     before = sha(p.published_db)
     result = cli("--warehouse-dir", str(p.warehouse_dir), "query", sql)
     assert result.exit_code != 0
@@ -134,9 +133,8 @@ def test_analyst_query_cannot_change_the_published_file(published, sql):
     assert sha(p.published_db) == before
 
 
-@pytest.mark.xdist_group("access_published")
 def test_shell_and_status_open_read_only(published):
-    p = published.paths
+    p = published
     before = sha(p.published_db)
     shell = CliRunner().invoke(
         main,
@@ -178,9 +176,18 @@ os.unlink(mine)
 """
 
 
-@pytest.mark.xdist_group("access_published")
-def test_another_user_can_read_but_not_write_replace_or_delete(published):
-    p = published.paths
+def test_another_user_can_read_but_not_write_replace_or_delete(published, tmp_path):
+    # the test run's temp dir is private (0700): publish a copy where nobody may look
+    root = Path(tempfile.mkdtemp(prefix="evalwh-access-", dir="/tmp"))
+    try:
+        os.chmod(root, 0o755)
+        shutil.copytree(published.warehouse_dir, root / "wh", symlinks=True)
+        _other_user_checks(make_paths(root / "wh" / "raw", root / "wh"))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _other_user_checks(p) -> None:
     assert stat.S_IMODE(p.published_db.stat().st_mode) == 0o444
     assert stat.S_IMODE(p.published_db.parent.stat().st_mode) & 0o022 == 0
     proc = start(OTHER_USER, str(p.published_db), env=child_env(HOME="/tmp"), cwd=Path("/tmp"))

@@ -25,7 +25,7 @@ CLI = "import sys; from evalwh.cli import main; sys.exit(main())"
 def test_cli_ingest_waits_for_the_lock_holder_or_exits_naming_it(tmp_path):
     raw, wh = tmp_path / "raw", tmp_path / "wh"
     write_workbook(raw / "reports" / "2016.xlsx", cover(2016), report_tables(2016))
-    holder = start(HOLDER, str(wh / ".pipeline.lock"), "4")
+    holder = start(HOLDER, str(wh / ".pipeline.lock"), "3")
     assert read_line(holder) == "locked\n"
     args = ("--raw-dir", str(raw), "--warehouse-dir", str(wh), "ingest", "--json")
 

@@ -22,7 +22,7 @@ import pytest
 from evalwh.config import Paths
 from evalwh.config import paths as make_paths
 
-from .conftest import REPO, q
+from .conftest import REPO, q, shared_dir
 from .procs import (
     IN_CREATE,
     IN_MOVED_TO,
@@ -37,7 +37,6 @@ from .procs import (
 
 pytestmark = [
     pytest.mark.reliability,
-    pytest.mark.xdist_group("published_pipeline"),
     pytest.mark.timeout(600),
 ]
 
@@ -65,12 +64,14 @@ def finish(proc, timeout: float = 300) -> tuple[int, str]:
 
 @pytest.fixture(scope="session")
 def published_v1(tmp_path_factory) -> Paths:
-    """The repo's sample, run through the whole pipeline once: version 1 is published."""
-    root = tmp_path_factory.mktemp("published_v1")
-    shutil.copytree(REPO / "raw", root / "raw")
-    p = make_paths(root / "raw", root / "wh")
-    assert finish(run_all_child(p))[0] == 1
-    return p
+    """The repo's sample, run through the whole pipeline once per test run: version 1."""
+
+    def build(root: Path) -> None:
+        shutil.copytree(REPO / "raw", root / "raw")
+        assert finish(run_all_child(make_paths(root / "raw", root / "wh")))[0] == 1
+
+    root = shared_dir(tmp_path_factory, "published_v1", build)
+    return make_paths(root / "raw", root / "wh")
 
 
 @pytest.fixture

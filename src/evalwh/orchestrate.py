@@ -164,11 +164,17 @@ def prepare_command() -> None:
 @click.option("--year", type=int, default=None)
 def run_command(mode: str, year: int | None) -> None:
     """Run the whole pipeline through Airflow and print a summary."""
+    from evalwh.locking import PipelineLockedError
     from evalwh.pipeline import run_lock
 
     started = time.perf_counter()
     paths = config.paths()
     paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with run_lock(paths, timeout=0):
+            pass
+    except PipelineLockedError as exc:  # say so before waiting, not after
+        click.echo(f"{exc}\nwaiting for it ...", err=True)
     with run_lock(paths):  # a second `make run` waits here (or fails, naming the holder)
         prepare()
         for dag_id in PIPELINE_DAGS:

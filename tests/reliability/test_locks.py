@@ -43,3 +43,29 @@ def test_cli_ingest_waits_for_the_lock_holder_or_exits_naming_it(tmp_path):
     started = dt.datetime.fromisoformat(json.loads(result.stdout)["started_at"])
     assert started >= dt.datetime.fromtimestamp(released)  # it began only after the holder let go
     assert wait_measured(holder, 30).returncode == 0
+
+
+def test_a_second_make_run_says_who_holds_the_run_lock(tmp_path):
+    """`make run` (python -m evalwh.orchestrate run) takes the run lock before anything else:
+    told not to wait, a second one exits naming the first, having started nothing."""
+    wh = tmp_path / "wh"
+    holder = start(HOLDER, str(wh / ".run.lock"), "30")
+    try:
+        assert read_line(holder) == "locked\n"
+        env = child_env(
+            EVALWH_WAREHOUSE_DIR=str(wh),
+            EVALWH_RAW_DIR=str(tmp_path / "raw"),
+            AIRFLOW_HOME=str(tmp_path / "airflow_home"),
+            EVALWH_LOCK_WAIT_SECONDS="0",
+        )
+        second = wait_measured(
+            start("from evalwh.orchestrate import main; main()", "run", env=env), 60
+        )
+        assert second.returncode == 1
+        assert f"held by pid {holder.pid}" in second.stderr
+        assert not (tmp_path / "airflow_home").exists()  # nothing started
+    finally:
+        from .procs import kill_group
+
+        kill_group(holder)
+        wait_measured(holder, 30)

@@ -76,7 +76,14 @@ def _grid(text: str, name: str) -> list[list[str]]:
         raise QuarantineError("corrupt", f"{name}: unreadable CSV: {exc}") from None
 
 
-def parse_export(path: Path, display_name: str | None = None) -> ParsedExport:
+def parse_export(
+    path: Path, display_name: str | None = None, known_regions: frozenset[str] | None = None
+) -> ParsedExport:
+    """Every finding of one export, as canonical records plus rejects.
+
+    With `known_regions` (the region codes of the loaded reports), a finding of any other
+    region is rejected here as unknown_region; without it, regions are not checked.
+    """
     name = display_name or path.name
     export_date, rest = export_sort_key(path.name)
     size = path.stat().st_size
@@ -104,7 +111,11 @@ def parse_export(path: Path, display_name: str | None = None) -> ParsedExport:
             parsed.rejects.append(Reject(name, None, row.row_number, exc.reason, row.raw))
             continue
         seen.add(record[key])
+        region = record["region_code"]
+        if known_regions is not None and region not in known_regions:
+            reason = f"unknown_region: region {region} is in no loaded report"
+            parsed.rejects.append(Reject(name, None, row.row_number, reason, row.raw))
+            continue
         record["row_number"] = row.row_number
-        record["_raw"] = row.raw
         parsed.rows.append(record)
     return parsed

@@ -145,12 +145,14 @@ def columnar(records: list[dict]) -> pa.Table:
     A worker hands its workbook to the writer this way: an Arrow table pickles as a few
     buffers, where a list of dicts pickles object by object, and DuckDB inserts it directly.
     """
-    keys = [key for key in records[0] if not key.startswith("_")]  # _raw stays in Python
-    return pa.table({key: [r[key] for r in records] for key in keys})
+    return pa.table({key: [r[key] for r in records] for key in records[0]})
 
 
-def _parse(candidate: Candidate) -> ParsedWorkbook | ParsedExport | QuarantineError:
-    """Runs in a worker process: everything but the database."""
+def _parse(
+    candidate: Candidate, known_regions: frozenset[str] | None = None
+) -> ParsedWorkbook | ParsedExport | QuarantineError:
+    """Runs in a worker process: everything but the database. `known_regions` (for exports):
+    the region codes of the loaded reports; findings of other regions become rejects."""
     try:
         if candidate.kind == REPORT:
             if candidate.path.suffix.lower() != ".xlsx":
@@ -158,7 +160,9 @@ def _parse(candidate: Candidate) -> ParsedWorkbook | ParsedExport | QuarantineEr
             parsed = parse_workbook(candidate.path, candidate.rel)
             parsed.tables = {t: columnar(rows) for t, rows in parsed.tables.items() if rows}
             return parsed
-        return parse_export(candidate.path, candidate.rel)
+        parsed = parse_export(candidate.path, candidate.rel, known_regions)
+        parsed.rows = columnar(parsed.rows) if parsed.rows else []
+        return parsed
     except QuarantineError as exc:
         return exc
     except MemoryError:
@@ -168,11 +172,11 @@ def _parse(candidate: Candidate) -> ParsedWorkbook | ParsedExport | QuarantineEr
 
 
 def _parsed(
-    candidates: list[Candidate], workers: int
+    candidates: list[Candidate], workers: int, known_regions: frozenset[str] | None = None
 ) -> Iterable[tuple[Candidate, ParsedWorkbook | ParsedExport | QuarantineError]]:
     if workers <= 1 or len(candidates) <= 1:
         for candidate in candidates:
-            yield candidate, _parse(candidate)
+            yield candidate, _parse(candidate, known_regions)
         return
     # At most 2 files per worker in flight: parsed files never pile up in the writer's memory
     # when it falls behind (pool.map would queue every result of the run).
@@ -180,7 +184,7 @@ def _parsed(
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending = deque()
         for candidate in candidates:
-            pending.append((candidate, pool.submit(_parse, candidate)))
+            pending.append((candidate, pool.submit(_parse, candidate, known_regions)))
             if len(pending) >= ahead:
                 done, future = pending.popleft()
                 yield done, future.result()
@@ -333,22 +337,9 @@ class Loader:
             )
         return newly
 
-    def export(self, c: Candidate, parsed: ParsedExport, known_regions: set[str]) -> None:
-        rows: list[dict] = []
-        rejects = list(parsed.rejects)
-        for record in parsed.rows:
-            if record["region_code"] not in known_regions:
-                rejects.append(
-                    Reject(
-                        c.rel,
-                        None,
-                        record["row_number"],
-                        f"unknown_region: region {record['region_code']} is in no loaded report",
-                        record["_raw"],
-                    )
-                )
-            else:
-                rows.append(record)
+    def export(self, c: Candidate, parsed: ParsedExport) -> None:
+        """An export parsed with the known regions: its rows and its rejects, in one go."""
+        rows, rejects = parsed.rows, parsed.rejects
         constants = {
             "export_date": parsed.export_date,
             "export_order": 0,  # set for all exports at the end of the run
@@ -560,11 +551,11 @@ def _run(con, paths: Paths, summary: RunSummary, workers: int, progress, kinds) 
     known_regions = {
         r for (r,) in con.execute("select distinct region_code from raw.officials").fetchall()
     }
-    for candidate, parsed in _parsed(exports, workers):
+    for candidate, parsed in _parsed(exports, workers, frozenset(known_regions)):
         if isinstance(parsed, QuarantineError):
             loader.quarantine(candidate, parsed)
         else:
-            loader.export(candidate, parsed, known_regions)
+            loader.export(candidate, parsed)
         done += 1
         if progress:
             progress(done, total, candidate.rel)

@@ -267,3 +267,23 @@ def test_a_csv_with_a_line_of_many_megabytes_is_quarantined_in_bounded_memory(
     hostile.long_line_csv(inspections / "findings_2016-06-30.csv", megabytes=megabytes)
     p, _, _ = ingest_child(tmp_path, max_seconds=30, max_rss_mb=bound_mb)
     assert quarantined(p, "inspections/findings_2016-06-30.csv").startswith(code + ":")
+
+
+def test_text_that_reads_like_an_error_attribute_is_not_an_error_cell(tmp_path):
+    """error_cells looks for t="e" in a cell's start tag only, not in a cell's text."""
+    from evalwh.ingest.workbook import error_cells, parse_workbook
+
+    base = hostile.good_workbook(tmp_path / "base.xlsx")
+    with zipfile.ZipFile(base) as z:
+        sheet = z.read(hostile.SHEET_XML["述职对象"]).decode()
+    assert "长春市" in sheet
+    crafted = sheet.replace("长春市", "PLACEHOLDER", 1)
+    crafted = crafted.replace("PLACEHOLDER", 'a &lt;c r="Z9" t="e"&gt; b')
+    target = hostile.rewrite_member(
+        base, tmp_path / "crafted.xlsx", hostile.SHEET_XML["述职对象"], lambda: [crafted.encode()]
+    )
+    assert error_cells(target) == {}
+    parsed = parse_workbook(target)
+    officials = parsed.tables["officials"]
+    officials = officials.to_pylist() if hasattr(officials, "to_pylist") else officials
+    assert officials[0]["region_name"] == 'a <c r="Z9" t="e"> b'

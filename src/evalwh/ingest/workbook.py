@@ -128,7 +128,8 @@ def error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
                 end = data.find(b"</c>", close)
                 ref = _CELL_REF_RE.search(data, start, close)
                 value = _VALUE_RE.search(data, close, end if end != -1 else close + 200)
-                if ref and start != -1:
+                # the attribute must sit in a cell's start tag, not in text that reads t="e"
+                if ref and start != -1 and data.find(b">", start, at) == -1:
                     column = 0
                     for letter in ref.group(1):
                         column = column * 26 + letter - 64

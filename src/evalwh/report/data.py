@@ -77,11 +77,18 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, year: int | None, province: st
         wanted = province.strip()
         found = con.execute(
             "select distinct province_code, province_name from marts.dim_region "
-            "where province_code = ? or province_name = ? "
-            "or province_name = ? || '省' or province_name = ? || '市' "
-            "order by province_code",
-            [wanted, wanted, wanted, wanted],
+            "where province_code = ? or province_name = ? order by province_code",
+            [wanted, wanted],
         ).fetchall()
+        if not found and wanted:  # a short name: 广东 for 广东省, 广西 for 广西壮族自治区
+            found = con.execute(
+                "select distinct province_code, province_name from marts.dim_region "
+                "where starts_with(province_name, ?) order by province_code",
+                [wanted],
+            ).fetchall()
+            if len(found) > 1:
+                names = ", ".join(str(name) for _, name in found)
+                raise ReportInputError(f"{province!r} matches several provinces: {names}")
         if not found:
             raise ReportInputError(f"no province {province!r} in the published warehouse")
         scope.province_code, scope.province_name = found[0]

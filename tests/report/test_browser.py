@@ -157,11 +157,13 @@ def test_report_renders_in_chromium_with_the_embedded_font(reports, lang, tmp_pa
         assert chart["w"] > 200 and chart["h"] > 100, chart
         assert chart["marks"] > 0 and chart["visible"] == chart["marks"], chart
         assert chart["texts"] > 5, chart
-    # the tables have rows; two sparklines per unit row
+    # the tables have rows; two sparklines per unit row, one per regression
     assert result["rows"]["units-table"] == 2
     assert 0 < result["rows"]["regressions-table"] <= 8
     assert result["drill"] == result["rows"]["regressions-table"]
-    assert result["sparks"] == 2 * result["rows"]["units-table"]
+    assert result["sparks"] == (
+        2 * result["rows"]["units-table"] + result["rows"]["regressions-table"]
+    )
 
     # the screenshot of the report itself, for people to look at
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

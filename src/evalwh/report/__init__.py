@@ -228,6 +228,10 @@ def collect(
         )
     step("regressions")
     worst = data.regressions(con, scope, top)
+    series = data.region_series(con, scope, [r["region_code"] for r in worst])
+    for r in worst:
+        by_year = series.get(r["region_code"], {})
+        r["series"] = [by_year.get(y) for y in scope.years]
     step("drill-down")
     categories = data.categories(con)
     drill: dict[str, list[dict]] = {r["region_code"]: [] for r in worst}

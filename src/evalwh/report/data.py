@@ -279,6 +279,24 @@ def regressions(con: duckdb.DuckDBPyConnection, scope: Scope, top: int) -> list[
     )
 
 
+def region_series(
+    con: duckdb.DuckDBPyConnection, scope: Scope, region_codes: list[str]
+) -> dict[str, dict[int, dict]]:
+    """Score and fulfilment rate per year (up to the scope's year) of each listed region."""
+    out: dict[str, dict[int, dict]] = {code: {} for code in region_codes}
+    if not region_codes:
+        return out
+    for r in rows(
+        con,
+        "select region_code, year, score, fulfilment_rate from marts.region_year_trend "
+        "where region_code in (select unnest(?::varchar[])) and year <= ? "
+        "order by region_code, year",
+        [list(region_codes), scope.year],
+    ):
+        out[r["region_code"]][r["year"]] = r
+    return out
+
+
 def all_regions(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict]:
     """Every region in scope for the year (the workbook's full list)."""
     return rows(

@@ -249,6 +249,12 @@ def render(model) -> Rendered:
                 "query": unit_query(model.scope, u["code"]),
             }
         )
+    for r in model.regressions:
+        r["spark_score"] = Markup(
+            charts.sparkline(
+                _column(r.get("series", []), "score"), years, title=L["score"], width=90
+            )
+        )
     province_mode = model.scope.province_code is not None
     regions_table = model.regions[:REGION_TABLE_CAP] if province_mode else []
     regions_more = max(len(model.regions) - REGION_TABLE_CAP, 0) if province_mode else 0

@@ -15,6 +15,8 @@ import xlsxwriter
 
 from evalwh.export_safety import neutralise
 
+WIDTH_SAMPLE_ROWS = 300
+
 
 class _Sheet:
     def __init__(self, book: xlsxwriter.Workbook, name: str, formats: dict) -> None:
@@ -24,6 +26,8 @@ class _Sheet:
         self.widths: dict[int, float] = {}
 
     def _width(self, col: int, text: str) -> None:
+        if self.row > WIDTH_SAMPLE_ROWS:  # column widths from the first rows are enough
+            return
         width = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) + 2
         self.widths[col] = min(max(self.widths.get(col, 6), width), 60)
 

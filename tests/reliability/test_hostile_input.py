@@ -34,7 +34,7 @@ summary = ingest(paths(sys.argv[1], sys.argv[2]))
 print(json.dumps(summary.as_dict(), default=str, ensure_ascii=False))
 """
 SAFETY_NET = 3 << 30
-BASE_RSS_MB = 250  # python + duckdb + pyarrow + calamine imported, one small workbook loaded
+BASE_RSS_MB = 320  # python, duckdb, pyarrow, calamine and one small workbook: ~180 MB measured
 
 
 def ingest_child(tmp_path: Path, max_seconds: float, max_rss_mb: float):
@@ -155,7 +155,8 @@ def test_every_cheap_hostile_file_together_takes_bounded_time_and_memory(fast_zo
     _p, summary, result = fast_zone
     record_bound("all cheap hostile files, one CLI ingest", result)
     assert result.seconds < 30, f"took {result.seconds:.1f} s"
-    assert result.peak_rss_mb < BASE_RSS_MB, f"peak RSS {result.peak_rss_mb:.0f} MB"
+    # ten good workbooks load beside the hostile files (DuckDB buffers what it writes)
+    assert result.peak_rss_mb < 400, f"peak RSS {result.peak_rss_mb:.0f} MB"
     assert summary["files_seen"] == 1 + len(FAST_WORKBOOKS) + 1 + len(ODD_NAMES) + 4 + 2
 
 

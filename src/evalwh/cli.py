@@ -79,10 +79,15 @@ def generate(ctx: click.Context, scale: str, out: Path | None, seed: int, worker
 
 
 @main.command()
-@click.option("--workers", type=int, default=1, show_default=True, help="Parser processes.")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Parser processes (default: EVALWH_INGEST_WORKERS, else one per core, at most 4).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.pass_context
-def ingest(ctx: click.Context, workers: int, as_json: bool) -> None:
+def ingest(ctx: click.Context, workers: int | None, as_json: bool) -> None:
     """Load every new file of the landing zone into the raw layer."""
     from evalwh.ingest.load import ingest as run_ingest
     from evalwh.locking import PipelineLockedError
@@ -93,7 +98,7 @@ def ingest(ctx: click.Context, workers: int, as_json: bool) -> None:
     progress, update = _progress_bar("ingesting")
     try:  # one writer of the warehouse: wait for a running pipeline step, or say who holds it
         with pipeline_lock(paths.lock_file, timeout=LOCK_WAIT_SECONDS), progress:
-            summary = run_ingest(paths, workers=workers, progress=update)
+            summary = run_ingest(paths, workers=workers or config.ingest_workers(), progress=update)
     except PipelineLockedError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:

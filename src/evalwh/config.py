@@ -81,3 +81,15 @@ def paths(raw_dir: str | Path | None = None, warehouse_dir: str | Path | None = 
 
 DBT_PROJECT_DIR = Path(os.environ.get("EVALWH_DBT_PROJECT_DIR", PROJECT_DIR / "dbt_project"))
 EXPECTATIONS_DIR = Path(os.environ.get("EVALWH_EXPECTATIONS_DIR", PROJECT_DIR / "expectations"))
+
+
+def ingest_workers() -> int:
+    """Parser processes for ingestion: EVALWH_INGEST_WORKERS, else one per core, at most 4.
+
+    Parsing is CPU-bound Python, so more processes than cores only add switching; the writer
+    (DuckDB, in the calling process) keeps up with four.
+    """
+    configured = os.environ.get("EVALWH_INGEST_WORKERS")
+    if configured:
+        return max(1, int(configured))
+    return max(1, min(4, os.cpu_count() or 1))

@@ -77,11 +77,15 @@ def snapshot_db(paths: Paths) -> Path:
     return paths.staging_db.parent / "ingest_snapshot.duckdb"
 
 
-def ingest(paths: Paths | None = None, kinds=("reports", "inspections"), workers: int = 1):
-    """Load new files; waits for the pipeline lock (one writer at a time)."""
+def ingest(
+    paths: Paths | None = None, kinds=("reports", "inspections"), workers: int | None = None
+):
+    """Load new files; waits for the pipeline lock (one writer at a time). Parses in
+    `workers` processes (default: config.ingest_workers(), one per core)."""
     from evalwh.ingest.load import ingest as run_ingest
 
     paths = paths or config.paths()
+    workers = workers or config.ingest_workers()
     paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
     with pipeline_lock(paths.lock_file, timeout=LOCK_WAIT_SECONDS):
         return run_ingest(paths, workers=workers, kinds=tuple(kinds))

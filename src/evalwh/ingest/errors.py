@@ -14,6 +14,9 @@ class QuarantineError(Exception):
         self.code = code
         self.message = message
 
+    def __reduce__(self):  # a worker process sends it back to the writer: pickle both fields
+        return type(self), (self.code, self.message)
+
     @property
     def reason(self) -> str:
         return f"{self.code}: {self.message}"
@@ -26,6 +29,9 @@ class RowError(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+    def __reduce__(self):
+        return type(self), (self.code, self.message)
 
     @property
     def reason(self) -> str:

@@ -24,6 +24,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 import shutil
 import time
 import uuid
@@ -56,6 +57,7 @@ WORKBOOK_LINEAGE = (
 )
 
 Progress = Callable[[int, int, str], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,15 @@ def _parsed(
     # At most 2 files per worker in flight: parsed files never pile up in the writer's memory
     # when it falls behind (pool.map would queue every result of the run).
     ahead = 2 * workers
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        pool.submit(int).result()  # a daemonic host process may not start children
+    except (AssertionError, OSError) as exc:
+        log.warning("parsing in this process: no worker processes (%s)", exc)
+        for candidate in candidates:
+            yield candidate, _parse(candidate, known_regions)
+        return
+    with pool:
         pending = deque()
         for candidate in candidates:
             pending.append((candidate, pool.submit(_parse, candidate, known_regions)))

@@ -27,7 +27,6 @@ import duckdb
 from evalwh import config
 from evalwh.config import Paths
 from evalwh.locking import pipeline_lock
-from evalwh.store import checkpoint_ingest
 
 LOCK_WAIT_SECONDS = float(os.environ.get("EVALWH_LOCK_WAIT_SECONDS", "1800"))
 BUILD_MODES = ("incremental", "year", "full")
@@ -115,6 +114,8 @@ def prepare_build(
         if not paths.ingest_db.exists():
             raise FileNotFoundError(f"no ingest DB at {paths.ingest_db}: run the ingestion first")
         taken_at = dt.datetime.now()
+        from evalwh.store import checkpoint_ingest  # not at import: DAG parsing stays light
+
         checkpoint_ingest(paths.ingest_db)  # a killed ingest may have left commits in the WAL
         _copy(paths.ingest_db, snapshot_db(paths))
         _snapshot_note(paths).write_text(json.dumps({"taken_at": taken_at.isoformat()}))

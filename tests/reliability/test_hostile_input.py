@@ -142,7 +142,8 @@ def _build_fast_zone(root: Path) -> None:
     p = make_paths(root / "raw", root / "wh")
     proc = start(
         "import sys; from evalwh.cli import main; sys.exit(main())",
-        "--raw-dir", str(p.raw_dir), "--warehouse-dir", str(p.warehouse_dir), "ingest", "--json",
+        "--raw-dir", str(p.raw_dir), "--warehouse-dir", str(p.warehouse_dir),
+        "ingest", "--json", "--workers", "1",  # parse in the measured process itself
         env=child_env(), address_space=SAFETY_NET, cwd=root,
     )  # fmt: skip
     result = wait_measured(proc, 300)

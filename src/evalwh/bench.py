@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -207,8 +208,6 @@ def _link_tree(source: Path, target: Path, keep) -> int:
 
 def _reporting_year(path: Path) -> int:
     """The year a landing-zone file belongs to: a workbook's 年度, an export's date."""
-    import re
-
     match = re.search(r"(\d{4})年度", path.name) or re.search(r"findings_(\d{4})", path.name)
     return int(match[1]) if match else 0
 

@@ -173,24 +173,30 @@ def _parse(
         return QuarantineError("corrupt", f"unreadable: {type(exc).__name__}: {exc}")
 
 
+def _worker_pool(workers: int) -> ProcessPoolExecutor | None:
+    """A pool of parser processes, or None where this process may not start children (a
+    daemonic host such as a Celery prefork worker)."""
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        pool.submit(int).result()
+    except (AssertionError, OSError) as exc:
+        pool.shutdown(wait=False, cancel_futures=True)
+        log.warning("parsing in this process: no worker processes (%s)", exc)
+        return None
+    return pool
+
+
 def _parsed(
     candidates: list[Candidate], workers: int, known_regions: frozenset[str] | None = None
 ) -> Iterable[tuple[Candidate, ParsedWorkbook | ParsedExport | QuarantineError]]:
-    if workers <= 1 or len(candidates) <= 1:
+    pool = _worker_pool(workers) if workers > 1 and len(candidates) > 1 else None
+    if pool is None:
         for candidate in candidates:
             yield candidate, _parse(candidate, known_regions)
         return
     # At most 2 files per worker in flight: parsed files never pile up in the writer's memory
     # when it falls behind (pool.map would queue every result of the run).
     ahead = 2 * workers
-    try:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        pool.submit(int).result()  # a daemonic host process may not start children
-    except (AssertionError, OSError) as exc:
-        log.warning("parsing in this process: no worker processes (%s)", exc)
-        for candidate in candidates:
-            yield candidate, _parse(candidate, known_regions)
-        return
     with pool:
         pending = deque()
         for candidate in candidates:
@@ -198,8 +204,7 @@ def _parsed(
             if len(pending) >= ahead:
                 done, future = pending.popleft()
                 yield done, future.result()
-        while pending:
-            done, future = pending.popleft()
+        for done, future in pending:
             yield done, future.result()
 
 
@@ -266,13 +271,11 @@ class Loader:
         self.summary.rows_rejected += len(rejects)
         self.summary.rejects_by_reason.update(r.code for r in rejects)
 
-    def _insert(
-        self, table: str, records: list[dict] | pa.Table, constants: dict[str, object]
-    ) -> None:
-        if not len(records):
+    def _insert(self, table: str, arrow: pa.Table | list, constants: dict[str, object]) -> None:
+        """Insert a worker's Arrow table (an empty list: the file had no such rows)."""
+        if not len(arrow):
             return
         columns = self.columns[table]
-        arrow = records if isinstance(records, pa.Table) else columnar(records)
         given = set(arrow.column_names)
 
         def source(column: str) -> str:
@@ -285,7 +288,7 @@ class Loader:
             f"insert into raw.{table} ({', '.join(columns)}) select {select} from arrow",
             {c: v for c, v in constants.items() if c in columns},
         )
-        self.summary.rows_loaded += len(records)
+        self.summary.rows_loaded += len(arrow)
 
     # -- one file each
     def workbook(self, c: Candidate, parsed: ParsedWorkbook) -> None:

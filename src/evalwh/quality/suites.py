@@ -7,7 +7,12 @@ One JSON file per suite. Kinds:
     ``{"suite": "fct_evaluation", "kind": "table", "table": "marts.fct_evaluation",
     "key": ["region_code", "year"], "expectations": [{"type": "expect_...", "kwargs": {...},
     "description": "optional human text"}]}``. ``key`` names the columns reported with every
-    failing row (and used for chunked uniqueness checks).
+    failing row (and used for chunked uniqueness checks). Optional ``"partition_column":
+    "<col>"`` (an integer year column): when the caller passes ``partition_years``, only the
+    rows of those years (and rows whose ``<col>`` is NULL) are handed to GE, while uniqueness
+    is still decided over the whole table. Only row-local expectations (`ROW_LOCAL`, judged row
+    by row, or column metadata) and uniqueness may be used in such a suite: an aggregate over a
+    subset of rows would not say anything about the table.
 ``referential``
     ``"references": [{"from": "marts.fct_x.col", "to": "marts.dim_y.col"}]``.
 ``cross_year``
@@ -28,9 +33,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ExpectationSpec", "SuiteSpec", "load_suites"]
+__all__ = ["ROW_LOCAL", "UNIQUENESS", "ExpectationSpec", "SuiteSpec", "load_suites"]
 
 KINDS = ("table", "referential", "cross_year", "row_counts", "raw_lineage")
+# Expectations whose verdict on a table is the conjunction of their verdicts on its rows (or that
+# look only at the column names): validating a subset of rows validates exactly those rows.
+ROW_LOCAL = frozenset(
+    {
+        "expect_table_columns_to_match_set",
+        "expect_column_to_exist",
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_match_regex",
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_column_pair_values_to_be_equal",
+    }
+)
+# Decided over the whole table even when the rest of the suite is scoped to some partitions.
+UNIQUENESS = frozenset(
+    {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +88,7 @@ class SuiteSpec:
     key: tuple[str, ...] = ()
     expectations: tuple[ExpectationSpec, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)  # kind-specific settings
+    partition_column: str | None = None  # table suites: year column of an incremental mart
 
 
 def _resolve_enums(value: Any, enums: dict[str, list]) -> Any:
@@ -125,10 +153,32 @@ def load_suites(expectations_dir: str | Path | None = None) -> list[SuiteSpec]:
         options = {
             k: _resolve_enums(v, enums)
             for k, v in raw.items()
-            if k not in ("suite", "kind", "description", "table", "query", "key", "expectations")
+            if k
+            not in (
+                "suite",
+                "kind",
+                "description",
+                "table",
+                "query",
+                "key",
+                "expectations",
+                "partition_column",
+            )
         }
         if kind == "table" and not raw.get("table"):
             raise ValueError(f"{path}: a table suite needs 'table'")
+        partition_column = raw.get("partition_column")
+        if partition_column is not None:
+            if kind != "table" or not isinstance(partition_column, str) or not partition_column:
+                raise ValueError(f"{path}: 'partition_column' is a column name of a table suite")
+            aggregate = sorted(
+                {e.type for e in exps if e.type not in ROW_LOCAL and e.type not in UNIQUENESS}
+            )
+            if aggregate:
+                raise ValueError(
+                    f"{path}: a partitioned suite may hold only row-local and uniqueness "
+                    f"expectations (validating some partitions proves nothing about {aggregate})"
+                )
         suites.append(
             SuiteSpec(
                 name=name,
@@ -140,6 +190,7 @@ def load_suites(expectations_dir: str | Path | None = None) -> list[SuiteSpec]:
                 key=tuple(raw.get("key", ())),
                 expectations=tuple(exps),
                 options=options,
+                partition_column=partition_column,
             )
         )
     if not suites:

@@ -284,6 +284,48 @@ def test_an_outcome_waits_for_its_previous_year_and_is_checked_when_it_arrives(l
     assert [r[3].split(":")[0] for r in rejects(landing)] == ["unknown_commitment"]
 
 
+def _orphan_outcome(p, suffix: str) -> None:
+    """Put an outcome for a commitment never made into raw (as a run killed before its link
+    check would leave it): a copy of a 2016 outcome row with another commitment id."""
+    with duckdb.connect(str(p.ingest_db)) as con:
+        con.execute("delete from audit.rejects")
+        con.execute(
+            "insert into raw.commitment_outcomes select * replace (? as commitment_id) "
+            "from raw.commitment_outcomes where report_year = 2016 limit 1",
+            [f"2015-{CITY}-{suffix}"],
+        )
+
+
+def test_a_run_killed_before_checking_links_is_checked_by_the_next_run(landing):
+    """The link check covers the workbooks of this run and of runs that did not succeed."""
+    write_workbook(landing.reports_dir / "2015.xlsx", cover(2015), report_tables(2015))
+    write_workbook(landing.reports_dir / "2016.xlsx", cover(2016), report_tables(2016))
+    ingest(landing)
+    _orphan_outcome(landing, "09")
+    with duckdb.connect(str(landing.ingest_db)) as con:
+        con.execute("update audit.load_runs set status = 'interrupted'")
+    nothing_new = ingest(landing)
+    assert nothing_new.files_loaded == 0
+    assert [r[3].split(":")[0] for r in rejects(landing)] == ["unknown_commitment"]
+    assert query(
+        landing, "select count(*) from raw.commitment_outcomes where commitment_id like '%-09'"
+    ) == [(0,)]
+
+
+def test_a_run_that_loads_no_workbook_checks_no_links(landing):
+    """A succeeded run's workbooks were checked when they loaded: later runs leave them be
+    (checking the whole raw layer on every run cost 8 s at national scale)."""
+    write_workbook(landing.reports_dir / "2015.xlsx", cover(2015), report_tables(2015))
+    write_workbook(landing.reports_dir / "2016.xlsx", cover(2016), report_tables(2016))
+    ingest(landing)
+    _orphan_outcome(landing, "99")
+    ingest(landing)
+    assert rejects(landing) == []
+    assert query(
+        landing, "select count(*) from raw.commitment_outcomes where commitment_id like '%-99'"
+    ) == [(1,)]
+
+
 def _table_fingerprint(p):
     out = {}
     for t in RAW_TABLES:

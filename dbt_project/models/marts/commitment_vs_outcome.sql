@@ -1,3 +1,13 @@
+-- Incremental by year: var rebuild_years, strategy replace_years (macros/rebuild_years.sql).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_years',
+        on_schema_change='fail',
+        meta={'partition_year_column': 'made_year'},
+    )
+}}
+
 -- Commitments per region, year made and category, by outcome. fulfilment_rate is
 -- fulfilled / commitments; NULL while the commitments are still open (the target year's
 -- report has not loaded), since open commitments count in no rate.
@@ -7,6 +17,7 @@ with
 commitments as (
 
     select * from {{ ref('fct_commitment') }}
+    where {{ rebuild_years_filter('made_year') }}
 
 ),
 

@@ -1,8 +1,19 @@
+-- Incremental by year: var rebuild_years, strategy replace_years (macros/rebuild_years.sql).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_years',
+        on_schema_change='fail',
+        meta={'partition_year_column': 'made_year'},
+    )
+}}
+
 with
 
 commitments as (
 
     select * from {{ ref('int_commitments_joined_to_outcomes') }}
+    where {{ rebuild_years_filter('made_year') }}
 
 ),
 

@@ -1,8 +1,19 @@
+-- Incremental by year: var rebuild_years, strategy replace_years (macros/rebuild_years.sql).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_years',
+        on_schema_change='fail',
+        meta={'partition_year_column': 'year'},
+    )
+}}
+
 with
 
 evaluations as (
 
     select * from {{ ref('stg_ingest__evaluations') }}
+    where {{ rebuild_years_filter('report_year') }}
 
 ),
 

@@ -1,8 +1,19 @@
+-- Incremental by year: var rebuild_years, strategy replace_years (macros/rebuild_years.sql).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_years',
+        on_schema_change='fail',
+        meta={'partition_year_column': 'identified_year'},
+    )
+}}
+
 with
 
 problems as (
 
     select * from {{ ref('int_problems_joined_to_rectifications') }}
+    where {{ rebuild_years_filter('identified_year') }}
 
 ),
 

@@ -1,17 +1,31 @@
 -- One row per region and reporting year (every region in that year's roster or
 -- evaluation), with the year's evaluation and how the region did on what was due.
+-- Incremental by year (macros/rebuild_years.sql): an incremental build computes the
+-- rebuilt years and the year before each (score_change and fulfilment_rate_change read
+-- it), reading only those years of its inputs.
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_years',
+        on_schema_change='fail',
+        meta={'partition_year_column': 'year'},
+    )
+}}
 
 with
 
 officials as (
 
     select * from {{ ref('stg_ingest__officials') }}
+    where {{ rebuild_years_filter('report_year', lookback=1) }}
 
 ),
 
 evaluations as (
 
     select * from {{ ref('fct_evaluation') }}
+    where {{ rebuild_years_filter('year', lookback=1) }}
 
 ),
 
@@ -59,6 +73,7 @@ commitments_due as (
         sum(case when commitments.outcome_status = 'fulfilled' then 1 else 0 end)
             as commitments_fulfilled
     from commitments
+    where {{ rebuild_years_filter('commitments.target_year', lookback=1) }}
     group by
         commitments.region_code,
         commitments.target_year
@@ -73,6 +88,7 @@ problems_identified as (
         count(*) as problems_identified,
         sum(case when problems.is_repeat then 1 else 0 end) as repeat_problems
     from problems
+    where {{ rebuild_years_filter('problems.identified_year', lookback=1) }}
     group by
         problems.region_code,
         problems.identified_year
@@ -89,6 +105,7 @@ problems_rectified as (
             case when problems.rectification_status = 'rectified' then 1 else 0 end
         ) as problems_rectified
     from problems
+    where {{ rebuild_years_filter('problems.identified_year + 1', lookback=1) }}
     group by
         problems.region_code,
         problems.identified_year
@@ -104,7 +121,9 @@ findings_by_year as (
         sum(coalesce(findings.persons_held_accountable, 0))
             as persons_held_accountable
     from findings
-    where findings.inspection_date is not null
+    where
+        findings.inspection_date is not null
+        and {{ rebuild_years_filter('extract(year from findings.inspection_date)', lookback=1) }}
     group by
         findings.region_code,
         extract(year from findings.inspection_date)
@@ -178,6 +197,7 @@ final as (
         on
             joined.region_code = previous_year.region_code
             and joined.year - 1 = previous_year.year
+    where {{ rebuild_years_filter('joined.year') }}
 
 )
 

@@ -1,0 +1,154 @@
+"""Incremental builds (var rebuild_years, evalwh.build_scope) give exactly the marts of a
+full rebuild of the same data.
+
+Each scenario starts from a published build of the base data (incremental_fixtures.py: only
+marts and audit survive, as publish leaves the file), loads more files in an unpublished
+run, builds incrementally with the rebuild_years build_scope computes, and compares every
+mart table with a --full-refresh build of the same ingest DB (EXCEPT ALL both ways, row
+counts). A rebuild_years that misses a reached partition leaves stale rows and fails here.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import run_dbt
+from incremental_fixtures import base_ingest_db, scenario_ingest_db
+
+from evalwh import build_scope
+from evalwh.publish import copy_audit_into
+
+NO_TESTS = ("--exclude", "resource_type:test", "resource_type:unit_test")
+
+
+def _env(ingest_db: Path, warehouse_db: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "EVALWH_INGEST_DB": str(ingest_db),
+        "EVALWH_DBT_TARGET_PATH": str(warehouse_db),
+        "EVALWH_DBT_THREADS": "2",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_NO_VERSION_CHECK": "true",
+        "DBT_PARTIAL_PARSE": "false",
+    }
+
+
+def dbt(root: Path, ingest_db: Path, warehouse_db: Path, *args: str):
+    return run_dbt(_env(ingest_db, warehouse_db), root / "target", root / "logs", *args)
+
+
+@pytest.fixture(scope="session")
+def published_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The published file of a full build of the base data (one per run: xdist workers
+    share it through a file lock)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    root = base / "incremental_base"
+    with open(base / "incremental_base.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            published = root / "published" / "evaluation.duckdb"
+            if not published.exists():
+                if root.exists():
+                    shutil.rmtree(root)
+                ingest = base_ingest_db(root / "ingest" / "raw.duckdb")
+                staging = root / "staging" / "evaluation.duckdb"
+                staging.parent.mkdir(parents=True)
+                dbt(root, ingest, staging, "build", "--full-refresh", *NO_TESTS)
+                copy_audit_into(staging, ingest)  # what publish leaves: marts and audit
+                published.parent.mkdir(parents=True)
+                shutil.copy(staging, published.with_suffix(".tmp"))
+                os.replace(published.with_suffix(".tmp"), published)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return published
+
+
+def mart_differences(built: Path, expected: Path) -> dict[str, tuple[int, int, int, int]]:
+    """Per mart table that differs: (rows built, rows expected, built-only, expected-only)."""
+    differences = {}
+    with duckdb.connect() as con:
+        con.execute("attach ? as built (read_only)", [str(built)])
+        con.execute("attach ? as expected (read_only)", [str(expected)])
+
+        def tables(db: str) -> set[str]:
+            return {
+                name
+                for (name,) in con.execute(
+                    "select table_name from duckdb_tables() "
+                    "where database_name = ? and schema_name = 'marts'",
+                    [db],
+                ).fetchall()
+            }
+
+        assert tables("built") == tables("expected")
+        assert len(tables("expected")) == 11
+        for table in sorted(tables("expected")):
+            b, e = f"built.marts.{table}", f"expected.marts.{table}"
+            counts = con.execute(
+                f"select (select count(*) from {b}), (select count(*) from {e}), "
+                f"(select count(*) from (from {b} except all from {e})), "
+                f"(select count(*) from (from {e} except all from {b}))"
+            ).fetchone()
+            if counts[0] != counts[1] or counts[2] or counts[3]:
+                differences[table] = counts
+    return differences
+
+
+# scenario -> the rebuild_years build_scope must give (the reach, worked by hand)
+EXPECTED_YEARS = {
+    # report 2017 is new: 2016's commitments and problems get their outcome/rectification
+    "new_year": [2016, 2017],
+    # 2015 re-reported: 2014's outcomes and rectifications, 2015 itself, 2016's repeats and
+    # year-over-year columns, 2017 (fulfilment_rate_change; official_key of later tenure
+    # years), capped at the latest year loaded (2017: 黑龙江 2017's quarantined workbook)
+    "late_batch": [2014, 2015, 2016, 2017],
+    # the last export changes F-2016-001 (inspected 2016) and adds F-2017-001 (2017)
+    "findings_only": [2016, 2017],
+}
+
+
+@pytest.mark.parametrize("scenario", list(EXPECTED_YEARS))
+def test_incremental_build_equals_full_rebuild(scenario, published_base, tmp_path):
+    ingest = scenario_ingest_db(tmp_path / "ingest" / "raw.duckdb", scenario)
+    with duckdb.connect() as con:
+        con.execute("attach ? as ingest (read_only)", [str(ingest)])
+        con.execute("use ingest")
+        years = build_scope.rebuild_years(con)
+    assert years == EXPECTED_YEARS[scenario]
+
+    staging = tmp_path / "staging" / "evaluation.duckdb"
+    staging.parent.mkdir()
+    shutil.copy(published_base, staging)
+    os.chmod(staging, 0o644)
+    # the data tests run on the incremental result once (new_year); the rest only build
+    excluded = ["resource_type:unit_test"]
+    if scenario != "new_year":
+        excluded.append("resource_type:test")
+    incremental_root = tmp_path / "incremental"
+    vars_json = build_scope.dbt_vars(years)
+    dbt(incremental_root, ingest, staging, "build", "--exclude", *excluded, "--vars", vars_json)
+    # it was incremental: the marts deleted and inserted the named partitions only
+    executed = (
+        incremental_root / "target" / "run" / "evalwh" / "models" / "marts" / "fct_problem.sql"
+    ).read_text()
+    assert f"identified_year in ({', '.join(map(str, years))})" in executed
+
+    full = tmp_path / "full" / "evaluation.duckdb"
+    full.parent.mkdir()
+    dbt(tmp_path / "full", ingest, full, "build", "--full-refresh", *NO_TESTS)
+    assert mart_differences(staging, full) == {}
+    # and the scenario did change what was published (else the comparison proves nothing)
+    assert mart_differences(published_base, full) != {}
+
+
+def test_rebuild_years_vars_json():
+    assert json.loads(build_scope.dbt_vars([2025, 2024])) == {"rebuild_years": [2025, 2024]}
+    assert json.loads(build_scope.dbt_vars(None)) == {"rebuild_years": None}

@@ -24,6 +24,7 @@ REBUILT = [2023]
 
 # each defect breaks exactly one check
 IN_REBUILT = "fct_evaluation.score:column_values_to_be_between"
+IN_REBUILT_INT = "fct_evaluation.critique_count:column_values_to_be_between"  # INTEGER column
 IN_UNTOUCHED = "fct_evaluation.rating:column_values_to_be_in_set"
 ACROSS = "fct_commitment.commitment_id:column_values_to_be_unique"
 NOT_PARTITIONED = "fct_inspection_finding.severity:column_values_to_be_in_set"
@@ -31,6 +32,8 @@ NULL_YEAR = "fct_problem.identified_year:column_values_to_not_be_null"
 DEFECTS = [
     # a rebuilt row out of range
     "update marts.fct_evaluation set score = 150 where region_code = '440100' and year = 2023",
+    "update marts.fct_evaluation set critique_count = -1 where region_code = '320100' "
+    "and year = 2023",
     # the same kind of defect in a partition the build did not touch
     "update marts.fct_evaluation set rating = 'excellent' where region_code = '440102' "
     "and year = 2021",
@@ -44,7 +47,7 @@ DEFECTS = [
     # a row in no partition at all: an incremental build's delete could not have removed it
     "update marts.fct_problem set identified_year = null where problem_id = 'P2022-440102-01'",
 ]
-WHOLE_FAILURES = {IN_REBUILT, IN_UNTOUCHED, ACROSS, NOT_PARTITIONED, NULL_YEAR}
+WHOLE_FAILURES = {IN_REBUILT, IN_REBUILT_INT, IN_UNTOUCHED, ACROSS, NOT_PARTITIONED, NULL_YEAR}
 SCOPED_FAILURES = WHOLE_FAILURES - {IN_UNTOUCHED}
 PARTITIONED = {
     "marts.fct_commitment": "made_year",
@@ -106,6 +109,8 @@ def test_scoped_gate_fails_on_a_defect_in_a_rebuilt_partition(scoped):
     assert not scoped.passed
     f = failure(scoped, IN_REBUILT)
     assert f.sample == ({"region_code": "440100", "year": 2023, "score": 150.0},)
+    f = failure(scoped, IN_REBUILT_INT)
+    assert f.sample == ({"region_code": "320100", "year": 2023, "critique_count": -1},)
 
 
 def test_scoped_gate_does_not_report_a_defect_in_an_untouched_partition(scoped, whole):
@@ -184,3 +189,32 @@ def test_partitioned_suite_refuses_an_aggregate_expectation(tmp_path):
     suite["expectations"].pop()
     (tmp_path / "t.json").write_text(json.dumps(suite), "utf-8")
     assert load_suites(tmp_path)[0].partition_column == "year"
+
+
+def test_frames_for_ge_are_contiguous_with_wide_integers():
+    """What `_to_pandas` hands GE: one Arrow chunk per column (fast boolean filters) and
+    INTEGER/SMALLINT widened to int64 (GE 1.24 checks `between` vectorised only on int64 and
+    float64); values, NULLs and DECIMAL → float64 as before."""
+    import duckdb
+    import pyarrow as pa
+
+    from evalwh.quality.gate import _to_pandas
+
+    with duckdb.connect() as con:
+        batches = con.sql(
+            "select i::integer as a, (i % 1000)::smallint as b, i::bigint as c, i::decimal(9, 2) as d, "
+            "case when i % 2 = 0 then i::integer end as e, i::varchar as s "
+            "from range(300000) t(i)"
+        ).to_arrow_reader(100_000)
+        table = pa.Table.from_batches(list(batches))
+    assert table.column("s").num_chunks > 1
+    df = _to_pandas(table)
+    assert {c: str(t) for c, t in df.dtypes.items() if c != "s"} == {
+        "a": "int64",
+        "b": "int64",
+        "c": "int64",
+        "d": "float64",
+        "e": "float64",
+    }
+    assert df["a"].iloc[-1] == 299_999 and df["e"].isna().sum() == 150_000
+    assert df["s"].array._pa_array.num_chunks == 1

@@ -228,8 +228,22 @@ def _columns(con: duckdb.DuckDBPyConnection, query: str) -> list[str]:
     return [d[0] for d in con.sql(f"select * from ({query}) limit 0").description]
 
 
+def _widened(t: Any) -> Any:
+    """The pandas-friendly Arrow type of a column: DECIMAL → float64 (numeric expectations
+    compare plainly); a narrow integer (INTEGER, SMALLINT, TINYINT, UINTEGER, ...) → int64,
+    losslessly: GE 1.24 compares only int64/float64 columns vectorised and checks any other
+    dtype (int32 included) one Python value at a time (`column_values.between`)."""
+    import pyarrow as pa
+
+    if pa.types.is_decimal(t):
+        return pa.float64()
+    if pa.types.is_integer(t) and t not in (pa.int64(), pa.uint64()):
+        return pa.int64()
+    return t
+
+
 def _to_pandas(table_or_batch: Any) -> Any:
-    """Arrow → pandas; DECIMAL → float64 so numeric expectations compare plainly.
+    """Arrow → pandas, column types as `_widened` says.
 
     Each column becomes one contiguous Arrow array first: DuckDB hands over record batches of
     122,880 rows, and pandas' Arrow-backed string columns keep that chunking, which makes every
@@ -239,9 +253,9 @@ def _to_pandas(table_or_batch: Any) -> Any:
     if isinstance(table_or_batch, pa.Table):
         table_or_batch = table_or_batch.combine_chunks()
     schema = table_or_batch.schema
-    if any(pa.types.is_decimal(f.type) for f in schema):
+    if any(_widened(f.type) != f.type for f in schema):
         arrays = [
-            c.cast(pa.float64()) if pa.types.is_decimal(c.type) else c
+            c.cast(_widened(c.type)) if _widened(c.type) != c.type else c
             for c in table_or_batch.columns
         ]
         table_or_batch = pa.Table.from_arrays(arrays, names=schema.names)

@@ -1,5 +1,6 @@
 -- outcome_status is NULL (still open) exactly when the target year's report of the
 -- commitment's province has not loaded; rectification_status likewise for problems.
+-- In an incremental build, over the years it rebuilds (what the intermediate views compute).
 
 with
 
@@ -12,12 +13,14 @@ province_years_loaded as (
 commitments as (
 
     select * from {{ ref('int_commitments_joined_to_outcomes') }}
+    where {{ rebuild_years_test_filter('made_year') }}
 
 ),
 
 problems as (
 
     select * from {{ ref('int_problems_joined_to_rectifications') }}
+    where {{ rebuild_years_test_filter('identified_year') }}
 
 ),
 

@@ -409,7 +409,7 @@ def _derived(suite: SuiteSpec, check_id: str, etype: str, kwargs: dict, human: s
 def _referential_batch(
     con: duckdb.DuckDBPyConnection, suite: SuiteSpec, outcomes: dict[str, _Outcome]
 ) -> Iterator[_Batch]:
-    import pandas as pd
+    import pyarrow as pa
 
     frames, checks = [], []
     for ref in suite.options.get("references", []):
@@ -437,7 +437,7 @@ def _referential_batch(
                            from {_q(d_table)}) r on r.reference = f.value
                 order by f.value
                 """
-            ).df()
+            ).to_arrow_table()
         except duckdb.Error as exc:
             o = outcomes[chk.spec.check_id]
             o.ran, o.success = True, False
@@ -445,8 +445,8 @@ def _referential_batch(
             continue
         frames.append(frame)
         checks.append(chk)
-    if checks:
-        frame = pd.concat(frames, ignore_index=True)
+    if checks:  # one contiguous frame (`_to_pandas`): GE filters it once per reference
+        frame = _to_pandas(pa.concat_tables(frames))
         yield _Batch(suite.name, suite.name, frame, checks, ["reference_check", "value", "n_rows"])
 
 

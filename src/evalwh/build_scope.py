@@ -177,6 +177,28 @@ def rebuild_years(
     return sorted(set().union(*reached.values()))
 
 
+# Models that read only the inspection exports and are not by year: an incremental build may
+# leave them as published (``dbt build --exclude ...``) when no export changed. dbt excludes
+# their tests with them; region_year_trend then reads the published fct_inspection_finding.
+INSPECTION_MODELS = (
+    "int_inspection_findings_sequenced",
+    "fct_inspection_finding",
+    "fct_inspection_finding_history",
+)
+
+
+def exports_changed(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when an inspection export was loaded by a run not yet published."""
+    sql = f"select count(*) from ({_UNPUBLISHED_FILES}) as files where kind = 'inspection_export'"
+    return con.execute(sql).fetchone()[0] > 0
+
+
+def skippable_models(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Models an incremental build (staging file copied from the published one, same dbt
+    project) need not rebuild: INSPECTION_MODELS when no export changed."""
+    return [] if exports_changed(con) else list(INSPECTION_MODELS)
+
+
 def dbt_vars(years: list[int] | None) -> str:
     """The ``--vars`` argument of ``dbt build``: ``{"rebuild_years": [...]}``; None (rebuild
     every partition) gives ``{"rebuild_years": null}``."""

@@ -6,7 +6,7 @@ import datetime as dt
 
 import duckdb
 import pytest
-from raw_fixtures import RAW_SCHEMA
+from raw_fixtures import RAW_SCHEMA, REPO_ROOT
 
 from evalwh import build_scope
 
@@ -115,3 +115,15 @@ def test_years_are_capped_at_the_latest_year_and_also_changed_is_added(ingest):
     assert build_scope.latest_year(ingest) == 2018
     assert build_scope.rebuild_years(ingest) == [2016, 2017, 2018]
     assert build_scope.rebuild_years(ingest, also_changed=[2014]) == list(range(2013, 2019))
+
+
+def test_inspection_models_are_skippable_only_when_no_export_changed(ingest):
+    source_file(ingest, "reports/2025.xlsx", "report_workbook", 2025, "r2")
+    source_file(ingest, "inspections/a.csv", "inspection_export", None, "r1")
+    assert not build_scope.exports_changed(ingest)
+    assert build_scope.skippable_models(ingest) == list(build_scope.INSPECTION_MODELS)
+    source_file(ingest, "inspections/b.csv", "inspection_export", None, "r3")  # interrupted
+    assert build_scope.exports_changed(ingest)
+    assert build_scope.skippable_models(ingest) == []
+    for model in build_scope.INSPECTION_MODELS:
+        assert list((REPO_ROOT / "dbt_project" / "models").rglob(f"{model}.sql")), model

@@ -3,15 +3,19 @@
 An incremental build rebuilds only some years of the year-partitioned marts; every other row
 is the row the gate passed when it was published. So the scoped gate validates, of a table whose
 suite declares ``partition_column``, only the rows of the rebuilt years (and rows with a NULL
-partition column), decides uniqueness over the WHOLE table, and runs everything else whole.
+partition column), decides uniqueness over the WHOLE table, and runs everything else whole;
+and it checks that the partitions it did not validate are those of the published file.
 
-The fixture has the years 2021-2023; "rebuilt" is 2023 below. One warehouse with independent
-planted defects is validated once per scope and shared, as in test_gate.py.
+The fixture has the years 2021-2023; "rebuilt" is 2023 below, and the published file is the
+staging file before the defects were planted. One warehouse with independent planted defects
+is validated once per scope and shared, as in test_gate.py.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
 
 import pytest
 
@@ -29,14 +33,20 @@ IN_UNTOUCHED = "fct_evaluation.rating:column_values_to_be_in_set"
 ACROSS = "fct_commitment.commitment_id:column_values_to_be_unique"
 NOT_PARTITIONED = "fct_inspection_finding.severity:column_values_to_be_in_set"
 NULL_YEAR = "fct_problem.identified_year:column_values_to_not_be_null"
+DRIFT = "partition_scope.marts.fct_problem:untouched_partitions_match_published"
+# in the published file too: the published file "passed" with it (a gate bug, or a check added
+# later), so an incremental build carries it over unchanged
+PUBLISHED_DEFECT = (
+    "update marts.fct_evaluation set rating = 'excellent' where region_code = '440102' "
+    "and year = 2021"
+)
 DEFECTS = [
     # a rebuilt row out of range
     "update marts.fct_evaluation set score = 150 where region_code = '440100' and year = 2023",
     "update marts.fct_evaluation set critique_count = -1 where region_code = '320100' "
     "and year = 2023",
-    # the same kind of defect in a partition the build did not touch
-    "update marts.fct_evaluation set rating = 'excellent' where region_code = '440102' "
-    "and year = 2021",
+    # the same kind of defect in a partition the build did not touch (as published)
+    PUBLISHED_DEFECT,
     # a rebuilt commitment that takes the id of a commitment made in 2021 (untouched)
     "update marts.fct_commitment set commitment_id = '2021-440100-01' "
     "where commitment_id = '2023-440100-01'",
@@ -44,11 +54,15 @@ DEFECTS = [
     "update marts.fct_inspection_finding set severity = 'bogus' where finding_id = "
     "(select min(finding_id) from marts.fct_inspection_finding "
     "where year(inspection_date) = 2021)",
-    # a row in no partition at all: an incremental build's delete could not have removed it
-    "update marts.fct_problem set identified_year = null where problem_id = 'P2022-440102-01'",
+    # a new row in no partition at all: an incremental build's delete would not remove it
+    "insert into marts.fct_problem select * replace ('P-new' as problem_id, "
+    "null as identified_year) from marts.fct_problem where problem_id = 'P2022-440102-01'",
+    # a valid change to an untouched partition: not what the published file holds
+    "update marts.fct_problem set source = case when source = 'self' then 'public' "
+    "else 'self' end where problem_id = 'P2021-440102-01'",
 ]
 WHOLE_FAILURES = {IN_REBUILT, IN_REBUILT_INT, IN_UNTOUCHED, ACROSS, NOT_PARTITIONED, NULL_YEAR}
-SCOPED_FAILURES = WHOLE_FAILURES - {IN_UNTOUCHED}
+SCOPED_FAILURES = WHOLE_FAILURES - {IN_UNTOUCHED} | {DRIFT}
 PARTITIONED = {
     "marts.fct_commitment": "made_year",
     "marts.fct_problem": "identified_year",
@@ -61,22 +75,32 @@ PARTITIONED = {
 @pytest.fixture(scope="module")
 def defective(template, tmp_path_factory):
     wh = clone(template, tmp_path_factory.mktemp("partitions") / "wh")
+    published = wh.paths.warehouse_dir / "published.duckdb"
+    shutil.copyfile(wh.paths.staging_db, published)
+    plant(published, PUBLISHED_DEFECT)
     plant(wh.paths.staging_db, *DEFECTS)
-    return wh
+    return wh, published
 
 
 @pytest.fixture(scope="module")
 def whole(defective):
-    return run_gate(defective)
+    wh, published = defective
+    return run_gate(wh, published)
 
 
 @pytest.fixture(scope="module")
 def scoped(defective):
     # its own Data Docs site: the other runs of this module would overwrite index.html
-    p = defective.paths
+    wh, published = defective
+    p = wh.paths
     docs = p.warehouse_dir / "data_docs_scoped"
     return validate(
-        p.staging_db, None, docs, ingest_db=p.ingest_db, run_id="scoped", partition_years=REBUILT
+        p.staging_db,
+        published,
+        docs,
+        ingest_db=p.ingest_db,
+        run_id="scoped",
+        partition_years=REBUILT,
     )
 
 
@@ -119,8 +143,9 @@ def test_scoped_gate_does_not_report_a_defect_in_an_untouched_partition(scoped, 
     assert IN_UNTOUCHED in ids(whole)
     assert IN_UNTOUCHED not in ids(scoped)
     assert ids(scoped) == SCOPED_FAILURES
-    # the check still ran (on the rows in scope) and counts as passed: nothing is skipped
-    assert scoped.checks_total == whole.checks_total
+    # the check still ran (on the rows in scope) and counts as passed: nothing is skipped;
+    # the scoped gate adds one check per scoped table (its untouched partitions as published)
+    assert scoped.checks_total == whole.checks_total + len(PARTITIONED)
     assert scoped.checks_passed == scoped.checks_total - len(SCOPED_FAILURES)
 
 
@@ -133,6 +158,16 @@ def test_duplicate_key_across_a_rebuilt_and_an_untouched_partition_fails(scoped)
 def test_tables_without_partitions_and_rows_without_a_year_stay_in_scope(scoped):
     assert failure(scoped, NOT_PARTITIONED).sample[0]["severity"] == "bogus"
     assert failure(scoped, NULL_YEAR).unexpected_count == 1
+
+
+def test_an_untouched_partition_that_differs_from_the_published_file_fails(scoped):
+    """The precondition, checked: what the scoped gate did not validate must be as published."""
+    f = failure(scoped, DRIFT)
+    assert (f.table, f.column) == ("marts.fct_problem", "identified_year")
+    [row] = f.sample
+    assert (row["table_name"], row["partition"]) == ("marts.fct_problem", 2021)
+    assert row["published"] != row["staging"]
+    assert re.fullmatch(r"14 rows, row-hash sum \d+", row["published"])
 
 
 def test_scope_is_in_the_result_summary_and_data_docs(scoped, defective):
@@ -155,16 +190,30 @@ def test_scope_survives_a_round_trip_through_json(scoped, whole):
 
 
 def test_chunked_scoped_gate_finds_the_same_failures(defective, scoped):
-    chunked = run_gate(defective, partition_years=REBUILT, chunk_rows=7)
+    wh, published = defective
+    chunked = run_gate(wh, published, partition_years=REBUILT, chunk_rows=7)
     assert ids(chunked) == SCOPED_FAILURES
     assert failure(chunked, ACROSS).unexpected_count == 2
     assert chunked.checks_total == scoped.checks_total
 
 
 def test_uniqueness_is_whole_table_even_when_no_partition_is_in_scope(defective):
-    gate = run_gate(defective, partition_years={1999})
+    wh, published = defective
+    gate = run_gate(wh, published, partition_years={1999})
     assert gate.partition_years == (1999,)
-    assert ids(gate) == {ACROSS, NOT_PARTITIONED, NULL_YEAR}
+    drift = {
+        f"partition_scope.marts.{t}:untouched_partitions_match_published"
+        for t in ("fct_problem", "fct_evaluation", "fct_commitment")
+    }
+    assert ids(gate) == {ACROSS, NOT_PARTITIONED, NULL_YEAR} | drift
+
+
+def test_scoped_gate_without_a_published_file_fails(wh):
+    gate = run_gate(wh, None, partition_years=REBUILT)
+    assert {f.check_id for f in gate.failures} == {
+        f"partition_scope.{t}:untouched_partitions_match_published" for t in PARTITIONED
+    }
+    assert all("no published file" in f.message for f in gate.failures)
 
 
 @pytest.mark.parametrize("years", ["2023", [2023.0], [True], ["2023"]])

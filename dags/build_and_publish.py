@@ -5,22 +5,24 @@ Triggered when either ingest DAG loaded something new (Assets `evalwh_raw_report
 
 | param | meaning |
 |---|---|
-| `mode` = `incremental` (default) | rebuild the marts from the raw layer, starting from the published file |
-| `mode` = `year`, `year` = 2016 | first reload that reporting year's workbooks from raw/ (its raw rows, rejects and file records are replaced), then build |
+| `mode` = `incremental` (default) | rebuild what changed, starting from the published file |
+| `mode` = `year`, `year` = 2016 | first reload that reporting year's workbooks from raw/ (its raw rows, rejects and file records are replaced), then build as incremental |
 | `mode` = `full` | rebuild everything from an empty file (`dbt build --full-refresh`) |
 
-The marts are tables rebuilt from the raw layer on every run: on the national data set (14.3 M
-raw rows) a full `dbt build` took 43.9 s (`make bench`), cheaper than incremental bookkeeping
-(see docs/architecture.md).
+Incremental: the year-partitioned marts rebuild only the reporting years touched by what loaded
+since the published version (and the years those changes reach, e.g. the outcomes that year
+N+1 reports for commitments made in N), and the gate validates only those partitions plus
+every other table whole. It falls back to a full refresh when nothing is published yet or when
+the dbt project or the expectations changed since the published build (`prepare` logs why).
 
-Steps: `prepare` freezes a snapshot of the ingest DB and the staging file; the `dbt` task group
-(astronomer-cosmos, one task per model with its tests, so a failed model is a failed task that
-can be retried alone) builds into the staging file; `audit_and_gate` copies the audit trail in
-and runs every expectation (Data Docs in `warehouse/data_docs` show what failed, on which
-rows); `publish` swaps the validated file into `warehouse/published/` atomically and exports
-Parquet; `report` then writes the auditor's report of the latest year (HTML + xlsx) into
-`warehouse/reports/<year>/` from the published file. If the gate fails, the run fails there and
-the published file is not touched; if only `report` fails, the new version stays published.
+Steps: `prepare` freezes a snapshot of the ingest DB and the staging file and plans the build;
+`dbt_build` runs one `dbt build` into the staging file (the log names every model and test; a
+cleared task re-runs only what failed, with `dbt retry`); `audit_and_gate` copies the audit
+trail in and runs the expectations (Data Docs in `warehouse/data_docs` show what failed, on
+which rows); `publish` swaps the validated file into `warehouse/published/` atomically and
+exports Parquet; `report` then writes the auditor's report of the latest year (HTML + xlsx)
+into `warehouse/reports/<year>/` from the published file. If the gate fails, the run fails there
+and the published file is not touched; if only `report` fails, the new version stays published.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from evalwh.airflow_support import (
     WAREHOUSE_POOL,
     default_args,
 )
-from evalwh.dbt_tasks import dbt_task_group
+from evalwh.dbt_tasks import dbt_build_task
 
 
 @dag(
@@ -61,7 +63,9 @@ def build_and_publish():
     def prepare(params=None) -> dict:
         from evalwh.pipeline import prepare_build
 
-        return prepare_build(mode=params["mode"], year=params.get("year"))
+        planned = prepare_build(mode=params["mode"], year=params.get("year"))
+        print(f"build plan: {planned['why']}")
+        return planned
 
     @task(pool=WAREHOUSE_POOL)
     def audit_and_gate(run_id=None) -> dict:
@@ -94,11 +98,8 @@ def build_and_publish():
         print(f"report: {written['html']} ({written['html_bytes']:,} bytes), {written['xlsx']}")
         return written
 
-    prepared = prepare()
     gate = audit_and_gate()
-    first_dbt_task, last_dbt_task = dbt_task_group(pool=WAREHOUSE_POOL)
-    prepared >> first_dbt_task
-    last_dbt_task >> gate
+    prepare() >> dbt_build_task(pool=WAREHOUSE_POOL) >> gate
     publish(gate) >> report()
 
 

@@ -7,7 +7,7 @@ Fails the image build, instead of the running containers, when:
   removes (it is only used with ``--use-v2-parser`` and cannot be built offline);
 - Airflow, DuckDB or the project are not the locked versions / not importable;
 - the deployment providers (Celery, Postgres, FAB) are missing (``--deployment``);
-- the ``dbt`` executable is not on PATH (Cosmos runs dbt as a subprocess).
+- the ``dbt`` executable is not on PATH (the dbt_build task runs dbt as a subprocess).
 
 Usage: python check_image.py --uv /path/to/uv --airflow 3.3.2 --duckdb 2.0.1 [--deployment]
 """
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     if duckdb.__version__ != args.duckdb:
         failures.append(f"duckdb {duckdb.__version__}, expected {args.duckdb} (file format)")
 
-    modules = ["evalwh", "evalwh.config", "cosmos", "dbt.version", "dbt.adapters.duckdb"]
+    modules = ["evalwh", "evalwh.config", "dbt.version", "dbt.adapters.duckdb"]
     if args.deployment:
         modules += list(DEPLOYMENT_MODULES)
     for name in modules:
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             failures.append(f"cannot import {name}: {exc!r}")
 
     if shutil.which("dbt") is None:
-        failures.append("`dbt` is not on PATH (Cosmos runs dbt as a subprocess)")
+        failures.append("`dbt` is not on PATH (the dbt_build task runs dbt as a subprocess)")
 
     if failures:
         print("evalwh image check FAILED:", *failures, sep="\n  - ", file=sys.stderr)

@@ -212,6 +212,12 @@ def _reporting_year(path: Path) -> int:
     return int(match[1]) if match else 0
 
 
+def _build_plan(wh: Path) -> str:
+    """What the last build of the warehouse `wh` did (pipeline.build_plan's reason)."""
+    note = wh / "staging" / "ingest_snapshot.json"
+    return json.loads(note.read_text()).get("why", "?") if note.exists() else "?"
+
+
 def _airflow_env(raw: Path, wh: Path, home: Path) -> dict[str, str]:
     return {
         "EVALWH_RAW_DIR": str(raw),
@@ -333,8 +339,7 @@ def main(steps: str, cache: Path, baseline_files: int) -> None:
             PIPELINE_STEP.format(
                 raw=str(raw),
                 wh=str(wh),
-                body="pipeline.prepare_build(p, mode='full'); pipeline.dbt_build(p, mode='full');"
-                " print('{}')",
+                body="pipeline.prepare_build(p, mode='full'); pipeline.dbt_build(p); print('{}')",
             ),
             env={"EVALWH_WAREHOUSE_DIR": str(wh)},
         )
@@ -403,6 +408,7 @@ def main(steps: str, cache: Path, baseline_files: int) -> None:
             **_orchestrate("incremental", _airflow_env(inc_raw, inc_wh, home)),
             "files_added": added,
             "year": NEW_YEAR,
+            "plan": _build_plan(inc_wh),
         }
     derived = results["derived"]
     if "ingest" in run:

@@ -1,8 +1,9 @@
 """The pipeline's steps as plain functions: what the Airflow tasks and the CLI call.
 
     ingest  -> raw layer + audit in the ingest DB          (holds the pipeline lock)
-    prepare -> freeze a snapshot of the ingest DB for dbt, and a staging file to build into
-    dbt     -> `dbt build` into the staging file (Cosmos renders it as tasks in Airflow)
+    prepare -> freeze a snapshot of the ingest DB for dbt, and a staging file to build into;
+               plan the build: a full refresh, or only the reporting years that changed
+    dbt     -> one `dbt build` into the staging file (one Airflow task: evalwh.dbt_tasks)
     audit   -> copy the audit tables into the staging file, drop what must not be published
     gate    -> Great Expectations validation of the staging file (Data Docs on failure)
     publish -> atomic swap of the staging file into published/, Parquet export, version row
@@ -25,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from evalwh import config
+from evalwh.build_definition import build_definition, published_definition, record_definition
 from evalwh.config import Paths
 from evalwh.locking import pipeline_lock
 
@@ -63,7 +65,7 @@ def run_all(paths: Paths | None = None, mode: str = "incremental", year: int | N
     with run_lock(paths):
         summary = ingest(paths)
         prepare_build(paths, mode, year)
-        dbt_build(paths, mode)
+        dbt_build(paths)
         gate = audit_and_gate(paths, summary.run_id)
         if not gate.passed:
             raise GateNotPassedError(
@@ -93,10 +95,15 @@ def ingest(
 def prepare_build(
     paths: Paths | None = None, mode: str = "incremental", year: int | None = None
 ) -> dict:
-    """Freeze the inputs of a build: a snapshot of the ingest DB and the staging file.
+    """Freeze the inputs of a build (a snapshot of the ingest DB, the staging file) and plan it.
 
     `incremental` and `year` start the staging file from the published version; `full`
     starts from nothing. `year` first reloads that reporting year from raw/.
+
+    The plan (`build_plan`) is written beside the snapshot for the later steps: dbt rebuilds
+    only the partitions (years) touched by what loaded since the published version, and the
+    gate validates only those, unless the build must be a full refresh (mode=full, nothing
+    published yet, or the dbt project or the expectations changed since the published build).
     """
     if mode not in BUILD_MODES:
         raise ValueError(f"mode must be one of {BUILD_MODES}, not {mode!r}")
@@ -118,19 +125,75 @@ def prepare_build(
 
         checkpoint_ingest(paths.ingest_db)  # a killed ingest may have left commits in the WAL
         _copy(paths.ingest_db, snapshot_db(paths))
-        _snapshot_note(paths).write_text(json.dumps({"taken_at": taken_at.isoformat()}))
         (snapshot_db(paths).with_name(snapshot_db(paths).name + ".wal")).unlink(missing_ok=True)
         started_from = None
         if mode != "full" and paths.published_db.exists():
             _copy(paths.published_db, staging)
             os.chmod(staging, 0o644)
             started_from = str(paths.published_db)
+    # mode=year: the year changed even if none of its files is in raw/ any more
+    plan = build_plan(paths, mode, started_from is not None, (int(year),) if reloaded else ())
+    _snapshot_note(paths).write_text(json.dumps({"taken_at": taken_at.isoformat(), **plan}))
+    from evalwh.dbt_tasks import run_results_path
+
+    run_results_path(paths).unlink(missing_ok=True)  # a previous build's results: not this one's
     return {
         "mode": mode,
         "staging_db": str(staging),
         "started_from": started_from,
         "reloaded": reloaded,
+        **plan,
     }
+
+
+def build_plan(
+    paths: Paths, mode: str, from_published: bool, also_changed: tuple[int, ...] = ()
+) -> dict:
+    """Full refresh, or the partitions (reporting years) to rebuild, and why.
+
+    Incremental is sound only when the staging file is a copy of the published one and the
+    published one was built and validated by the same dbt project and expectations: its
+    untouched partitions are then exactly the rows a full build would produce, already
+    validated. Anything else is a full refresh.
+    """
+    definition = build_definition()
+    full_because = None
+    if mode == "full":
+        full_because = "mode=full"
+    elif not from_published:
+        full_because = "nothing published yet"
+    elif published_definition(paths) != definition:
+        full_because = "the dbt project or the expectations changed since the published build"
+    if full_because:
+        return {
+            "full_refresh": True,
+            "rebuild_years": None,
+            "skip_models": [],
+            "why": full_because,
+            "definition": definition,
+        }
+    from evalwh.build_scope import rebuild_years, skippable_models
+
+    with duckdb.connect(str(snapshot_db(paths)), read_only=True) as con:
+        years = sorted(int(y) for y in rebuild_years(con, also_changed))
+        skip = skippable_models(con)  # the inspection models, when no export changed
+    why = f"rebuild years {years}" if years else "no reporting year changed"
+    if skip:
+        why += "; no new inspection export"
+    return {
+        "full_refresh": False,
+        "rebuild_years": years,
+        "skip_models": skip,
+        "why": why,
+        "definition": definition,
+    }
+
+
+def read_build_plan(paths: Paths | None = None) -> dict:
+    """The plan `prepare_build` wrote for the build in progress."""
+    note = json.loads(_snapshot_note(paths or config.paths()).read_text())
+    keys = ("full_refresh", "rebuild_years", "skip_models", "why", "definition")
+    return {k: note.get(k) for k in keys}
 
 
 def reload_year(paths: Paths, year: int) -> dict:
@@ -204,9 +267,59 @@ def dbt_command(
     )
 
 
-def dbt_build(paths: Paths | None = None, mode: str = "incremental"):
-    """One `dbt build` of the whole project (the CLI path; Airflow renders it with Cosmos)."""
-    return dbt_command(["build", "--full-refresh"] if mode == "full" else ["build"], paths)
+class DbtBuildError(RuntimeError):
+    pass
+
+
+def dbt_build(paths: Paths | None = None) -> dict:
+    """One `dbt build` of the whole project into the staging file, as `prepare_build` planned
+    it (`--full-refresh`, or `--vars {rebuild_years: [...]}`); returns what ran, from dbt's
+    run_results.json. Raises DbtBuildError naming the failed nodes.
+
+    Run again within the same build after a failure (an Airflow retry or a cleared task), it
+    runs `dbt retry`: only the failed and skipped nodes, on the staging file that already
+    holds the others. `prepare_build` removes the results, so a new build starts whole.
+    """
+    from evalwh.dbt_tasks import run_results_path
+
+    paths = paths or config.paths()
+    plan = read_build_plan(paths)
+    previous = _dbt_results(run_results_path(paths))
+    if previous and previous["failed"] and previous["command"] in ("build", "retry"):
+        args = ["retry"]
+    elif plan["full_refresh"]:
+        args = ["build", "--full-refresh"]
+    else:
+        args = ["build", "--vars", json.dumps({"rebuild_years": plan["rebuild_years"]})]
+        if plan["skip_models"]:  # unchanged inputs: the published tables stay as they are
+            args += ["--exclude", *plan["skip_models"]]
+    proc = dbt_command(args, paths, check=False)
+    results = _dbt_results(run_results_path(paths)) or {"failed": [], "command": args[0]}
+    if proc.returncode != 0:
+        failed = ", ".join(results["failed"]) or "see the dbt log above"
+        raise DbtBuildError(f"dbt {args[0]} failed (exit {proc.returncode}): {failed}")
+    return {**results, "plan": plan["why"]}
+
+
+def _dbt_results(path: Path) -> dict | None:
+    """What a dbt run did, from its run_results.json: counts, seconds and the failed nodes."""
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text())
+    statuses: dict[str, int] = {}
+    for r in data["results"]:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    return {
+        "command": data.get("args", {}).get("which"),
+        "seconds": round(data.get("elapsed_time") or 0.0, 1),
+        "nodes": len(data["results"]),
+        "statuses": statuses,
+        "failed": [
+            r["unique_id"]
+            for r in data["results"]
+            if r["status"] in ("error", "fail", "runtime error", "skipped")
+        ],
+    }
 
 
 def audit_and_gate(paths: Paths | None = None, run_id: str | None = None):
@@ -221,12 +334,16 @@ def audit_and_gate(paths: Paths | None = None, run_id: str | None = None):
         con.execute(_MARK_PUBLISHED, [_snapshot_taken_at(paths)])
         con.execute("checkpoint")
     previous = paths.published_db if paths.published_db.exists() else None
+    plan = read_build_plan(paths)
     return validate(
         paths.staging_db,
         previous,
         paths.data_docs_dir,
         ingest_db=snapshot_db(paths),
         run_id=run_id,
+        # an incremental build left every other partition as published, and validated
+        # an incremental build left every other partition as published, and validated
+        partition_years=None if plan["full_refresh"] else plan["rebuild_years"],
     )
 
 
@@ -248,6 +365,9 @@ def publish(gate, paths: Paths | None = None, run_id: str | None = None):
         # every ingest run that finished before the snapshot has now reached a published version
         with connect_ingest(paths.ingest_db) as con:
             con.execute(_MARK_PUBLISHED, [_snapshot_taken_at(paths)])
+        # after the swap: a crash before this line leaves the old definition, so the next
+        # build is a full refresh (the safe side), never an incremental one on a wrong base
+        record_definition(paths, read_build_plan(paths)["definition"], version.version)
     return version
 
 

@@ -33,8 +33,6 @@ def _env(tmp: Path, raw: Path) -> dict[str, str]:
         "EVALWH_LOCK_WAIT_SECONDS": "60",
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-        "AIRFLOW__COSMOS__CACHE_DIR": str(tmp / "cosmos_cache"),
         "PATH": f"{PYTHON_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     return env

@@ -328,7 +328,6 @@ def test_required_airflow_settings(common: dict[str, Any]) -> None:
     env = _env(common)
     assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert env["AIRFLOW__CORE__LOAD_EXAMPLES"].lower() == "false"
-    assert env["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] == "False"
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"].startswith("http://airflow-apiserver:")
     assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("FabAuthManager")
     assert env["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] == "true"

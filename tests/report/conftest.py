@@ -31,7 +31,7 @@ def _build(root: Path) -> None:
     paths = config.paths(raw_dir=raw, warehouse_dir=root / "wh")
     summary = pipeline.ingest(paths)
     pipeline.prepare_build(paths, "full")
-    pipeline.dbt_build(paths, "full")
+    pipeline.dbt_build(paths)
     copy_audit_into(paths.staging_db, pipeline.snapshot_db(paths))
     gate = GateResult(
         checks_passed=1,

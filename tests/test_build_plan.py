@@ -1,0 +1,103 @@
+"""Whole builds without Airflow (`pipeline.run_all`): when a build may be incremental, and that
+an incremental build publishes exactly what a full rebuild of the same data publishes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import duckdb
+import pytest
+
+from evalwh import config, pipeline
+from evalwh.build_definition import build_definition, published_definition
+
+LATE_YEARS = ("2017", "2018")  # the sample's last good reporting year is 2017
+
+
+def _marts(db) -> dict[str, list]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+            ).fetchall()
+        ]
+        return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    """The sample without its 2017 and 2018 workbooks, built and published; then those
+    workbooks added and built incrementally; and, to compare, a full build of everything."""
+    tmp = tmp_path_factory.mktemp("plan")
+    raw = tmp / "raw"
+    shutil.copytree(config.PROJECT_DIR / "raw", raw)
+    held = tmp / "held"
+    held.mkdir()
+    late = [p.name for p in (raw / "reports").iterdir() if any(y in p.name for y in LATE_YEARS)]
+    for name in late:
+        shutil.move(raw / "reports" / name, held / name)
+    paths = config.paths(raw, tmp / "warehouse")
+    first = pipeline.run_all(paths)
+    first_plan = pipeline.read_build_plan(paths)
+    for name in late:
+        shutil.move(held / name, raw / "reports" / name)
+    second = pipeline.run_all(paths)
+    second_plan = pipeline.read_build_plan(paths)
+    full_paths = config.paths(raw, tmp / "full")
+    pipeline.run_all(full_paths, mode="full")
+    return {
+        "paths": paths,
+        "full_paths": full_paths,
+        "first": (first, first_plan),
+        "second": (second, second_plan),
+    }
+
+
+def test_the_first_build_is_a_full_refresh_and_records_its_definition(builds):
+    version, plan = builds["first"]
+    assert version.version == 1
+    assert plan["full_refresh"] and plan["why"] == "nothing published yet"
+    assert published_definition(builds["paths"]) == build_definition()
+
+
+def test_the_next_year_builds_only_its_years(builds):
+    version, plan = builds["second"]
+    assert version.version == 2
+    assert not plan["full_refresh"]
+    assert 2017 in plan["rebuild_years"]
+    assert min(plan["rebuild_years"]) >= 2016  # not the whole history (2014-2017)
+
+
+def test_an_incremental_build_publishes_what_a_full_rebuild_publishes(builds):
+    incremental = _marts(builds["paths"].published_db)
+    full = _marts(builds["full_paths"].published_db)
+    assert incremental.keys() == full.keys()
+    for table, rows in full.items():
+        assert incremental[table] == rows, table
+
+
+def test_a_build_with_nothing_new_rebuilds_no_year(builds):
+    paths = builds["paths"]
+    pipeline.prepare_build(paths)
+    assert pipeline.read_build_plan(paths)["rebuild_years"] == []
+
+
+def test_a_changed_dbt_project_or_expectation_forces_a_full_refresh(builds, monkeypatch, tmp_path):
+    paths = builds["paths"]
+    expectations = tmp_path / "expectations"
+    shutil.copytree(config.EXPECTATIONS_DIR, expectations)
+    suite = expectations / "marts.fct_evaluation.json"
+    spec = json.loads(suite.read_text())
+    spec["description"] += " (edited)"
+    suite.write_text(json.dumps(spec))
+    monkeypatch.setattr(config, "EXPECTATIONS_DIR", expectations)
+    planned = pipeline.prepare_build(paths)
+    assert planned["full_refresh"]
+    assert "changed since the published build" in planned["why"]
+
+
+def test_mode_full_is_always_a_full_refresh(builds):
+    planned = pipeline.prepare_build(builds["paths"], mode="full")
+    assert planned["full_refresh"] and planned["why"] == "mode=full"

@@ -3,8 +3,11 @@ an incremental build publishes exactly what a full rebuild of the same data publ
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -26,11 +29,9 @@ def _marts(db) -> dict[str, list]:
         return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
 
 
-@pytest.fixture(scope="module")
-def builds(tmp_path_factory):
+def _build(tmp: Path) -> dict:
     """The sample without its 2017 and 2018 workbooks, built and published; then those
     workbooks added and built incrementally; and, to compare, a full build of everything."""
-    tmp = tmp_path_factory.mktemp("plan")
     raw = tmp / "raw"
     shutil.copytree(config.PROJECT_DIR / "raw", raw)
     held = tmp / "held"
@@ -45,26 +46,57 @@ def builds(tmp_path_factory):
         shutil.move(held / name, raw / "reports" / name)
     second = pipeline.run_all(paths)
     second_plan = pipeline.read_build_plan(paths)
-    full_paths = config.paths(raw, tmp / "full")
-    pipeline.run_all(full_paths, mode="full")
+    pipeline.run_all(config.paths(raw, tmp / "full"), mode="full")
     return {
-        "paths": paths,
-        "full_paths": full_paths,
-        "first": (first, first_plan),
-        "second": (second, second_plan),
+        "first": [first.version, first_plan],
+        "second": [second.version, second_plan],
+        "definition": published_definition(paths),
     }
+
+
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory):
+    """Built once per pytest run (a file lock in the run's common temp dir, as tests/dbt
+    does: under -n 2 the other worker waits and reuses it)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    root = base / "build_plan"
+    with open(base / "build_plan.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            done = root / "done.json"
+            if not done.exists():
+                shutil.rmtree(root, ignore_errors=True)  # a previous attempt failed half-way
+                root.mkdir(parents=True)
+                done.write_text(json.dumps(_build(root)))
+            info = json.loads(done.read_text())
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return {
+        **info,
+        "paths": config.paths(root / "raw", root / "warehouse"),
+        "full_paths": config.paths(root / "raw", root / "full"),
+    }
+
+
+@pytest.fixture
+def warehouse_copy(builds, tmp_path):
+    """The incrementally built warehouse, copied: a test that prepares a build writes to it."""
+    shutil.copytree(builds["paths"].warehouse_dir, tmp_path / "warehouse", symlinks=True)
+    return config.paths(builds["paths"].raw_dir, tmp_path / "warehouse")
 
 
 def test_the_first_build_is_a_full_refresh_and_records_its_definition(builds):
     version, plan = builds["first"]
-    assert version.version == 1
+    assert version == 1
     assert plan["full_refresh"] and plan["why"] == "nothing published yet"
-    assert published_definition(builds["paths"]) == build_definition()
+    assert builds["definition"] == build_definition()
 
 
 def test_the_next_year_builds_only_its_years(builds):
     version, plan = builds["second"]
-    assert version.version == 2
+    assert version == 2
     assert not plan["full_refresh"]
     assert 2017 in plan["rebuild_years"]
     assert min(plan["rebuild_years"]) >= 2016  # not the whole history (2014-2017)
@@ -78,14 +110,14 @@ def test_an_incremental_build_publishes_what_a_full_rebuild_publishes(builds):
         assert incremental[table] == rows, table
 
 
-def test_a_build_with_nothing_new_rebuilds_no_year(builds):
-    paths = builds["paths"]
-    pipeline.prepare_build(paths)
-    assert pipeline.read_build_plan(paths)["rebuild_years"] == []
+def test_a_build_with_nothing_new_rebuilds_no_year(warehouse_copy):
+    pipeline.prepare_build(warehouse_copy)
+    assert pipeline.read_build_plan(warehouse_copy)["rebuild_years"] == []
 
 
-def test_a_changed_dbt_project_or_expectation_forces_a_full_refresh(builds, monkeypatch, tmp_path):
-    paths = builds["paths"]
+def test_a_changed_dbt_project_or_expectation_forces_a_full_refresh(
+    warehouse_copy, monkeypatch, tmp_path
+):
     expectations = tmp_path / "expectations"
     shutil.copytree(config.EXPECTATIONS_DIR, expectations)
     suite = expectations / "marts.fct_evaluation.json"
@@ -93,11 +125,11 @@ def test_a_changed_dbt_project_or_expectation_forces_a_full_refresh(builds, monk
     spec["description"] += " (edited)"
     suite.write_text(json.dumps(spec))
     monkeypatch.setattr(config, "EXPECTATIONS_DIR", expectations)
-    planned = pipeline.prepare_build(paths)
+    planned = pipeline.prepare_build(warehouse_copy)
     assert planned["full_refresh"]
     assert "changed since the published build" in planned["why"]
 
 
-def test_mode_full_is_always_a_full_refresh(builds):
-    planned = pipeline.prepare_build(builds["paths"], mode="full")
+def test_mode_full_is_always_a_full_refresh(warehouse_copy):
+    planned = pipeline.prepare_build(warehouse_copy, mode="full")
     assert planned["full_refresh"] and planned["why"] == "mode=full"

@@ -1,7 +1,17 @@
 {% macro rebuild_years() -%}
     {#- The var `rebuild_years` as a sorted list of ints, or none when it is not set
-        (or null): then every partition is rebuilt. -#}
+        (or null): then every partition is rebuilt. Without the var, the JSON list in the
+        environment variable EVALWH_REBUILD_YEARS, read only when running: that is how the
+        pipeline passes it, because a new --vars value makes dbt parse the whole project
+        again (about 5 s at every build), and an environment variable read at run time does
+        not. -#}
     {%- set years = var('rebuild_years', none) -%}
+    {%- if years is none and execute -%}
+        {%- set from_env = env_var('EVALWH_REBUILD_YEARS', '') | trim -%}
+        {%- if from_env -%}
+            {%- set years = fromjson(from_env) -%}
+        {%- endif -%}
+    {%- endif -%}
     {%- if years is none -%}
         {{ return(none) }}
     {%- endif -%}

@@ -273,7 +273,7 @@ class DbtBuildError(RuntimeError):
 
 def dbt_build(paths: Paths | None = None) -> dict:
     """One `dbt build` of the whole project into the staging file, as `prepare_build` planned
-    it (`--full-refresh`, or `--vars {rebuild_years: [...]}`); returns what ran, from dbt's
+    it (`--full-refresh`, or the years to rebuild); returns what ran, from dbt's
     run_results.json. Raises DbtBuildError naming the failed nodes.
 
     Run again within the same build after a failure (an Airflow retry or a cleared task), it
@@ -285,17 +285,21 @@ def dbt_build(paths: Paths | None = None) -> dict:
     paths = paths or config.paths()
     plan = read_build_plan(paths)
     previous = _dbt_results(run_results_path(paths))
+    # the years reach the models through the environment, not --vars: a new --vars value
+    # makes dbt parse the whole project again (dbt_project/macros/rebuild_years.sql)
+    years = None if plan["full_refresh"] else plan["rebuild_years"]
+    env = {"EVALWH_REBUILD_YEARS": "" if years is None else json.dumps(years)}
     if previous and previous["failed"] and previous["command"] in ("build", "retry"):
         args = ["retry"]
     elif plan["full_refresh"]:
         args = ["build", "--full-refresh"]
     else:
-        args = ["build", "--vars", json.dumps({"rebuild_years": plan["rebuild_years"]})]
+        args = ["build"]
         if plan["skip_models"]:  # unchanged inputs: the published tables stay as they are
             args += ["--exclude", *plan["skip_models"]]
         # the unit tests test the SQL, which passed them when the published file was built
         args += ["--exclude-resource-type", "unit_test"]
-    proc = dbt_command(args, paths, check=False)
+    proc = dbt_command(args, paths, check=False, env=env)
     results = _dbt_results(run_results_path(paths)) or {"failed": [], "command": args[0]}
     if proc.returncode != 0:
         failed = ", ".join(results["failed"]) or "see the dbt log above"

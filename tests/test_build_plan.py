@@ -133,3 +133,23 @@ def test_a_changed_dbt_project_or_expectation_forces_a_full_refresh(
 def test_mode_full_is_always_a_full_refresh(warehouse_copy):
     planned = pipeline.prepare_build(warehouse_copy, mode="full")
     assert planned["full_refresh"] and planned["why"] == "mode=full"
+
+
+def test_a_failed_dbt_build_names_what_failed_and_the_rerun_retries_only_that(warehouse_copy):
+    """What a cleared `dbt_build` task does: the first attempt fails on a broken input, the
+    second (same build, input repaired) runs `dbt retry`: the failed and skipped nodes."""
+    paths = warehouse_copy
+    pipeline.prepare_build(paths)
+    snapshot = pipeline.snapshot_db(paths)
+    intact = snapshot.with_name("intact.duckdb")
+    shutil.copyfile(snapshot, intact)
+    with duckdb.connect(str(snapshot)) as con:
+        con.execute("alter table raw.evaluations rename to evaluations_gone")
+    with pytest.raises(pipeline.DbtBuildError, match="stg_ingest__evaluations"):
+        pipeline.dbt_build(paths)
+    shutil.copyfile(intact, snapshot)
+    retried = pipeline.dbt_build(paths)
+    assert retried["command"] == "retry"
+    assert retried["failed"] == []
+    assert 0 < retried["nodes"] < 100  # not the whole project again
+    assert pipeline.audit_and_gate(paths, run_id="retry").passed

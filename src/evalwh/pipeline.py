@@ -304,7 +304,8 @@ def dbt_build(paths: Paths | None = None) -> dict:
     if proc.returncode != 0:
         failed = ", ".join(results["failed"]) or "see the dbt log above"
         raise DbtBuildError(f"dbt {args[0]} failed (exit {proc.returncode}): {failed}")
-    return {**results, "plan": plan["why"]}
+    # `dbt retry` records the arguments of the command it resumes: say what ran here
+    return {**results, "command": args[0], "plan": plan["why"]}
 
 
 def _dbt_results(path: Path) -> dict | None:

@@ -69,19 +69,120 @@ def test_contract_parser_reads_every_published_table():
     assert contract["fct_commitment"][-3:] == ["outcome_status", "achievement_ratio", "source_file"]
 
 
+# Columns the marts carry beyond warehouse.md: additive, appended after the contract's columns
+# in this order, with these types, and listed in CHANGELOG.md. Any other difference fails.
+KNOWN_ADDITIONS: dict[str, list[tuple[str, str]]] = {
+    # the workbook row of each fact (issue #5: the report's drill-down names sheet and row)
+    "fct_commitment": [("source_sheet", "VARCHAR"), ("source_row_number", "INTEGER")],
+    "fct_problem": [
+        ("source_file", "VARCHAR"),
+        ("source_sheet", "VARCHAR"),
+        ("source_row_number", "INTEGER"),
+    ],
+    "fct_evaluation": [
+        ("source_file", "VARCHAR"),
+        ("source_sheet", "VARCHAR"),
+        ("source_row_number", "INTEGER"),
+    ],
+}
+KNOWN_ADDITIONAL_TABLES = {"fct_inspection_finding_history"}
+CHANGELOG = REPO_ROOT / "CHANGELOG.md"
+
+
 def test_marts_match_published_contract(con):
     contract = published_marts_contract()
-    built = {}
+    built: dict[str, list[tuple[str, str]]] = {}
     for row in query(
         con,
-        "select table_name, column_name from information_schema.columns "
+        "select table_name, column_name, data_type from information_schema.columns "
         "where table_schema = 'marts' order by table_name, ordinal_position",
     ):
-        built.setdefault(row["table_name"], []).append(row["column_name"])
+        built.setdefault(row["table_name"], []).append((row["column_name"], row["data_type"]))
+    assert set(KNOWN_ADDITIONS) <= set(contract)
     for table, columns in contract.items():
-        assert built.get(table) == columns, table
+        names = [name for name, _type in built.get(table, [])]
+        additions = KNOWN_ADDITIONS.get(table, [])
+        # the contract's columns first, in its order, then exactly the known additions
+        assert names == columns + [name for name, _type in additions], table
+        assert built[table][len(columns) :] == additions, table
     # anything beyond the contract is additive and must be a known addition
-    assert set(built) - set(contract) == {"fct_inspection_finding_history"}
+    assert set(built) - set(contract) == KNOWN_ADDITIONAL_TABLES
+
+
+def test_known_additions_are_in_the_changelog():
+    """warehouse.md: a change to published names goes in CHANGELOG.md."""
+    unreleased = CHANGELOG.read_text(encoding="utf-8").split("## Unreleased", 1)[1]
+    unreleased = unreleased.split("\n## ", 1)[0]
+    for table, additions in KNOWN_ADDITIONS.items():
+        # one line of the entry per table: "`fct_x`: `col_a`, `col_b` ..."
+        named = [f"`{table}`:", *(f"`{name}`" for name, _type in additions)]
+        assert any(all(n in line for n in named) for line in unreleased.splitlines()), table
+
+
+# mart -> (raw table, the mart's key columns, the raw columns they equal)
+LINEAGE_KEYS = {
+    "fct_commitment": (
+        "commitments",
+        ("commitment_id", "made_year"),
+        ("commitment_id", "report_year"),
+    ),
+    "fct_problem": ("problems", ("problem_id", "identified_year"), ("problem_id", "report_year")),
+    "fct_evaluation": ("evaluations", ("region_code", "year"), ("region_code", "report_year")),
+}
+
+
+@pytest.mark.parametrize("mart", list(LINEAGE_KEYS))
+def test_lineage_columns_point_at_the_source_row(dbt_run, mart):
+    """Every row of the mart names (file, sheet, row) of exactly one raw row of a current
+    workbook, and that raw row holds the mart row's key."""
+    table, mart_key, raw_key = LINEAGE_KEYS[mart]
+    same_key = " and ".join(f"m.{a} = r.{b}" for a, b in zip(mart_key, raw_key, strict=True))
+    with duckdb.connect(str(dbt_run.warehouse_db), read_only=True) as c:
+        c.execute("attach ? as ingest (read_only)", [str(dbt_run.ingest_db)])
+        total, located, keyed, current = c.execute(
+            f"""
+            select
+                count(distinct m.rowid),
+                count(r.row_number),
+                count(r.row_number) filter (where {same_key}),
+                count(r.row_number) filter (where f.status = 'loaded')
+            from marts.{mart} as m
+            left join ingest.raw.{table} as r
+                on m.source_file = r.source_file
+                and m.source_sheet = r.sheet
+                and m.source_row_number = r.row_number
+            left join ingest.audit.source_files as f
+                on r.source_file = f.path and r.file_sha256 = f.sha256
+            """
+        ).fetchone()
+        assert total > 0
+        assert (located, keyed, current) == (total, total, total)
+
+
+def test_lineage_names_the_current_batch_row(con):
+    """Exact rows of the fixture: 吉林 2015 batch 2 repeats batch 1's ids on the same rows,
+    so only the file tells them apart."""
+    second = "reports/2015/吉林2015_第二批.xlsx"
+
+    def lineage(table: str, where: str) -> list[tuple]:
+        return con.execute(
+            f"select source_file, source_sheet, source_row_number from marts.{table} where {where}"
+        ).fetchall()
+
+    assert lineage("fct_commitment", "commitment_id = '2015-220102-01'") == [
+        (second, "承诺事项", 3)
+    ]
+    assert lineage("fct_commitment", "commitment_id = '2014-220100-01'") == [
+        ("reports/2014/吉林省2014年度述职评议汇总.xlsx", "承诺事项", 6)
+    ]
+    # the problem's own row (问题清单 of the year it was identified), not its rectification's
+    assert lineage("fct_problem", "problem_id = 'JL-P-2014-02'") == [
+        ("reports/2014/吉林省2014年度述职评议汇总.xlsx", "问题清单", 4)
+    ]
+    assert lineage("fct_problem", "problem_id = 'JL-P-2015-02'") == [(second, "问题清单", 4)]
+    assert lineage("fct_evaluation", "region_code = '220102001' and year = 2017") == [
+        ("reports/2017/jilin_2017.xlsx", "评议结果", 5)
+    ]
 
 
 def test_marts_are_tables_and_open_without_ingest(dbt_run, tmp_path):
@@ -316,6 +417,9 @@ def test_fct_evaluation_current_batch(con):
         score=85.0,
         approval_rate=0.90,
         critique_count=2,
+        source_file="reports/2015/吉林2015_第二批.xlsx",
+        source_sheet="评议结果",
+        source_row_number=4,  # batch 1 had it on row 4 too, in its own file
     )  # batch 1 said poor / 40
 
 

@@ -39,7 +39,9 @@ joined as (
         outcomes.outcome_status as reported_outcome_status,
         province_years_loaded.report_year is not null as is_target_report_loaded,
         commitments.source_file,
-        outcomes.source_file as outcome_source_file
+        outcomes.source_file as outcome_source_file,
+        commitments.source_sheet,
+        commitments.source_row_number
     from commitments
     left join outcomes
         on

@@ -46,7 +46,9 @@ joined as (
         province_years_loaded.report_year is not null as is_next_report_loaded,
         previous_year.region_code is not null as is_repeat,
         problems.source_file,
-        rectifications.source_file as rectification_source_file
+        rectifications.source_file as rectification_source_file,
+        problems.source_sheet,
+        problems.source_row_number
     from problems
     left join rectifications
         on

@@ -39,7 +39,10 @@ final as (
         commitments.outcome_value,
         commitments.outcome_status,
         commitments.achievement_ratio,
-        commitments.source_file
+        commitments.source_file,
+        -- additive lineage (after the published contract's columns): the commitment's row
+        commitments.source_sheet,
+        cast(commitments.source_row_number as integer) as source_row_number
     from commitments
     left join tenures
         on

@@ -25,7 +25,11 @@ final as (
         evaluations.rating,
         evaluations.score,
         evaluations.approval_rate,
-        cast(evaluations.critique_count as integer) as critique_count
+        cast(evaluations.critique_count as integer) as critique_count,
+        -- additive lineage (after the published contract's columns): the evaluation's row
+        evaluations.source_file,
+        evaluations.source_sheet,
+        cast(evaluations.source_row_number as integer) as source_row_number
     from evaluations
 
 )

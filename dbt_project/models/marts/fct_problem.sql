@@ -27,7 +27,12 @@ final as (
         problems.category_code,
         problems.rectification_status,
         problems.rectified_date,
-        problems.is_repeat
+        problems.is_repeat,
+        -- additive lineage (after the published contract's columns): the problem's own row
+        -- in the report that identified it
+        problems.source_file,
+        problems.source_sheet,
+        cast(problems.source_row_number as integer) as source_row_number
     from problems
 
 )

@@ -28,6 +28,10 @@ DEFECTS = [
     "update marts.fct_problem set region_code = '449999' where problem_id = 'P2023-440103001-01'",
     "delete from marts.fct_evaluation where region_code = '320102' and year = 2022",
     "delete from marts.region_year_trend where region_code = '320102' and year = 2022",
+    # the additive lineage columns (CHANGELOG.md): a fact without its row, a row 0
+    "update marts.fct_problem set source_row_number = null where problem_id = 'P2022-440102-01'",
+    "update marts.fct_evaluation set source_row_number = 0 where region_code = '440102' "
+    "and year = 2023",
 ]
 RAW_DEFECT = (
     "insert into raw.evaluations select * replace ('reports/x.xlsx' as source_file) "
@@ -40,6 +44,8 @@ EXPECTED_FAILURES = {
     "referential_integrity.marts.fct_problem.region_code->marts.dim_region.region_code",
     "cross_year_continuity.marts.region_year_trend:no_gap_years",
     "raw_lineage.raw.evaluations:traced_to_registered_file",
+    "fct_problem.source_row_number:column_values_to_not_be_null",
+    "fct_evaluation.source_row_number:column_values_to_be_between",
 }
 
 

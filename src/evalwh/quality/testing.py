@@ -6,7 +6,8 @@
   per province-year, one inspection export per year), raw.evaluations and
   raw.inspection_findings with full lineage;
 * ``staging/evaluation.duckdb``: schema ``marts`` with all ten tables of warehouse.md filled
-  consistently (every key unique, every code in its dimension, no year gaps, rates in range),
+  consistently (every key unique, every code in its dimension, no year gaps, rates in range;
+  the fact tables with their additive lineage columns, as dbt builds them),
   plus leftover ``staging``/``intermediate`` schemas as dbt leaves them.
 
 Then `evalwh.publish.copy_audit_into()` (which the tests call, as the pipeline does) turns the
@@ -277,6 +278,16 @@ def build_staging_db(
                     official_for[(rc, y)] = key
 
     evaluations, commitments, problems, findings = [], [], [], []
+    sheet_rows: dict[tuple[str, int, str], int] = {}
+
+    def lineage(province: str, year: int, sheet: str) -> dict:
+        """The workbook row of a fact: the next row of its sheet (a title and a header above)."""
+        row = sheet_rows.get((province, year, sheet), 2) + 1
+        sheet_rows[(province, year, sheet)] = row
+        return dict(
+            source_file=_workbook(province, year), source_sheet=sheet, source_row_number=row
+        )
+
     for r in regions:
         rc, pc = r["region_code"], r["province_code"]
         prev_cat = None
@@ -291,6 +302,7 @@ def build_staging_db(
                     score=score,
                     approval_rate=round(rng.uniform(0.6, 0.99), 2),
                     critique_count=rng.randint(0, 5),
+                    **lineage(pc, y, "评议结果"),
                 )
             )
             for seq in (1, 2):
@@ -321,7 +333,7 @@ def build_staging_db(
                         outcome_value=value,
                         outcome_status=status,
                         achievement_ratio=None if value is None else round(value / target, 4),
-                        source_file=_workbook(pc, y),
+                        **lineage(pc, y, "承诺事项"),
                     )
                 )
             cat = rng.choice(cats)
@@ -339,6 +351,7 @@ def build_staging_db(
                     rectification_status=rect,
                     rectified_date=dt.date(y + 1, 6, 30) if rect == "rectified" else None,
                     is_repeat=cat == prev_cat,
+                    **lineage(pc, y, "问题清单"),
                 )
             )
             prev_cat = cat
@@ -383,15 +396,17 @@ def build_staging_db(
             create table marts.dim_category (category_code varchar, category_name_zh varchar,
                 category_name_en varchar);
             create table marts.fct_evaluation (region_code varchar, year integer,
-                rating varchar, score double, approval_rate double, critique_count integer);
+                rating varchar, score double, approval_rate double, critique_count integer,
+                source_file varchar, source_sheet varchar, source_row_number integer);
             create table marts.fct_commitment (commitment_id varchar, made_year integer,
                 target_year integer, region_code varchar, official_key varchar,
                 category_code varchar, metric_name varchar, target_value double, unit varchar,
                 outcome_value double, outcome_status varchar, achievement_ratio double,
-                source_file varchar);
+                source_file varchar, source_sheet varchar, source_row_number integer);
             create table marts.fct_problem (problem_id varchar, identified_year integer,
                 region_code varchar, source varchar, category_code varchar,
-                rectification_status varchar, rectified_date date, is_repeat boolean);
+                rectification_status varchar, rectified_date date, is_repeat boolean,
+                source_file varchar, source_sheet varchar, source_row_number integer);
             create table marts.fct_inspection_finding (finding_id varchar, inspection_date date,
                 inspection_type varchar, region_code varchar, category_code varchar,
                 severity varchar, linked_problem_id varchar, status varchar,

@@ -20,6 +20,7 @@ from python_calamine import CalamineWorkbook
 from evalwh import pipeline
 from evalwh.cli import main as cli
 from evalwh.report import ReportInputError, build_report
+from evalwh.report.labels import Labels
 from tests.report.conftest import query, writable_copy
 
 pytestmark = pytest.mark.xdist_group("report_sample")
@@ -369,19 +370,99 @@ def test_pipeline_step_and_cli(sample_paths, tmp_path):
     assert bad.exit_code != 0 and "no published data for 1999" in bad.output
 
 
-def test_sheet_row_numbers_are_shown_when_a_mart_carries_them(published_db, tmp_path):
-    """The published marts locate workbook rows by key; a mart that gains source_row_number
-    (an additive contract change) gets its row numbers into the drill-down as they are."""
+WORKBOOK_FACTS = ("evaluation", "evaluation_prev", "commitment", "problem")
+LINEAGE_ADDITIONS = {  # the marts' additive lineage columns (CHANGELOG.md)
+    "fct_commitment": ("source_sheet", "source_row_number"),
+    "fct_problem": ("source_file", "source_sheet", "source_row_number"),
+    "fct_evaluation": ("source_file", "source_sheet", "source_row_number"),
+}
+
+
+def _excel_rows(path: Path, sheet: str) -> list[list[str]]:
+    """The sheet's rows indexed by Excel row number - 1 (leading empty rows kept)."""
+    book = CalamineWorkbook.from_path(str(path))
+    grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    return [[_cell(v) for v in row] for row in grid]
+
+
+def _drill_sheet(xlsx: Path) -> set[tuple]:
+    """(kind label, file, sheet, row, key) of every row of the xlsx drill-down sheet."""
+    L = Labels("zh")
+    book = openpyxl.load_workbook(xlsx, read_only=True)
+    header, *body = book[L["sheet_drilldown"]].iter_rows(values_only=True)
+    col = {name: i for i, name in enumerate(header)}
+    names = ("kind", "source_file", "source_sheet", "source_row", "key")
+    return {tuple(row[col[L[n]]] for n in names) for row in body}
+
+
+def test_workbook_facts_name_their_exact_sheet_row_in_html_and_xlsx(national, sample_paths):
+    """Evaluations, commitments and problems carry their workbook row (the marts'
+    source_sheet / source_row_number): that very row of the real workbook holds the key, and
+    the xlsx drill-down shows the same file, sheet and row. Outcomes and rectifications
+    (the following year's report) stay located by key."""
+    result, page = national
+    drill = [r for r in page.all("tr") if "data-kind" in r]
+    facts = [r for r in drill if r["data-kind"] in WORKBOOK_FACTS]
+    assert {"evaluation", "commitment", "problem"} <= {r["data-kind"] for r in facts}
+    cache: dict = {}
+    for r in facts:
+        assert r["data-row"].isdigit(), r
+        path = sample_paths.raw_dir / r["data-file"]
+        grid = cache.setdefault((path, r["data-sheet"]), _excel_rows(path, r["data-sheet"]))
+        cells = grid[int(r["data-row"]) - 1]
+        key = r["data-key"]
+        if key not in cells:  # a v1 commitment id, built by ingestion as {year}-{region}-{序号}
+            _made_year, region, number = key.split("-")
+            assert region in cells and str(int(number)) in cells, (r, cells)
+    assert all(r["data-row"] == "" for r in drill if r["data-kind"] == "rectification")
+    L = Labels("zh")
+    in_book = _drill_sheet(result.xlsx_path)
+    for r in facts:
+        shown = (L["kind_" + r["data-kind"]], r["data-file"], r["data-sheet"])
+        assert (*shown, int(r["data-row"]), r["data-key"]) in in_book, r
+
+
+def test_sheet_and_row_are_the_marts_values_through_the_escaping(published_db, tmp_path):
+    """The drill-down shows each mart's source_sheet / source_row_number as they are, through
+    the HTML escaping and the xlsx formula neutralising."""
     db = writable_copy(
         published_db,
         tmp_path / "published" / "evaluation.duckdb",
-        "alter table marts.fct_evaluation add column source_row_number integer",
-        "update marts.fct_evaluation set source_row_number = 1000 + year - 2000",
+        "update marts.fct_evaluation set source_row_number = 1000 + year - 2000, "
+        "source_sheet = '<i>评议结果</i>'",
+        "update marts.fct_commitment set source_sheet = '=1+2'",
     )
-    result = build_report(db, out_dir=tmp_path, top=2)
-    page = Page(result.html_path.read_text("utf-8"))
+    result = build_report(db, out_dir=tmp_path, top=6)
+    html = result.html_path.read_text("utf-8")
+    page = Page(html)
     evaluations = [r for r in page.all("tr") if r.get("data-kind") == "evaluation"]
     assert evaluations
     assert {r["data-row"] for r in evaluations} == {str(1000 + result.year - 2000)}
+    assert {r["data-sheet"] for r in evaluations} == {"<i>评议结果</i>"}
+    assert "<i>评议结果</i>" not in html and "&lt;i&gt;评议结果&lt;/i&gt;" in html
     commitments = [r for r in page.all("tr") if r.get("data-kind") == "commitment"]
-    assert commitments and all(r["data-row"] == "" for r in commitments)
+    assert commitments and {r["data-sheet"] for r in commitments} == {"=1+2"}
+    sheets = {row[2] for row in _drill_sheet(result.xlsx_path)}
+    assert "'=1+2" in sheets and "=1+2" not in sheets
+
+
+def test_a_file_published_before_the_lineage_columns_is_located_by_key(published_db, tmp_path):
+    """A published file from before the marts carried source_sheet / source_row_number (the
+    columns are additive) still reports: workbook rows named by file, sheet and key."""
+    db = writable_copy(
+        published_db,
+        tmp_path / "published" / "evaluation.duckdb",
+        *(
+            f"alter table marts.{table} drop column {column}"
+            for table, columns in LINEAGE_ADDITIONS.items()
+            for column in columns
+        ),
+    )
+    result = build_report(db, out_dir=tmp_path, top=6)
+    page = Page(result.html_path.read_text("utf-8"))
+    facts = [r for r in page.all("tr") if r.get("data-kind") in WORKBOOK_FACTS]
+    assert {"evaluation", "commitment", "problem"} <= {r["data-kind"] for r in facts}
+    for r in facts:
+        assert r["data-row"] == "" and r["data-file"].startswith("reports/"), r
+    assert {r["data-sheet"] for r in facts if r["data-kind"] == "evaluation"} == {"评议结果"}
+    assert {r["data-sheet"] for r in facts if r["data-kind"] == "problem"} == {"问题清单"}

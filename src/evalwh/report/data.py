@@ -1,15 +1,17 @@
 """What the audit report shows, read from the published warehouse (read-only).
 
 Every value reaches SQL as a parameter; the only text composed into SQL is one of the fixed
-grouping expressions of `_UNIT_EXPR`. Functions return plain dicts, so that the HTML, the
-workbook and the tests share one source.
+grouping expressions of `_UNIT_EXPR`, the fixed sheet names below and the fixed column
+expressions of `_lineage`. Functions return plain dicts, so that the HTML, the workbook and
+the tests share one source.
 
-Lineage: `fct_commitment.source_file` names the workbook of a commitment and
-`fct_inspection_finding_history` the CSV file and line of a finding. The other workbook facts
-(evaluations, problems, outcomes, rectifications) are found in the current batch of their
+Lineage: `fct_commitment`, `fct_problem` and `fct_evaluation` carry the workbook row of each
+fact (`source_file`, `source_sheet`, `source_row_number`: additive columns after the
+contract's) and `fct_inspection_finding_history` the CSV file and line of a finding. Outcomes
+and rectifications (the year after's report) are found in the current batch of their
 province-year in `audit.source_files`, on the sheet the raw contract names, by their key
-(问题编号, 承诺编号, 行政区划代码): the published marts carry no sheet row numbers for them.
-When a mart has `source_sheet` / `source_row_number` columns, they are used.
+(承诺编号, 问题编号). A published file from before those columns existed is read the same
+way for every workbook fact: each lineage column is used when the mart has it.
 """
 
 from __future__ import annotations
@@ -113,8 +115,8 @@ def categories(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     }
 
 
-def _has_columns(con: duckdb.DuckDBPyConnection, table: str, *columns: str) -> bool:
-    found = {
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {
         c
         for (c,) in con.execute(
             "select column_name from information_schema.columns "
@@ -122,14 +124,29 @@ def _has_columns(con: duckdb.DuckDBPyConnection, table: str, *columns: str) -> b
             [table],
         ).fetchall()
     }
-    return set(columns) <= found
 
 
-def _row_expr(con: duckdb.DuckDBPyConnection, table: str, alias: str) -> str:
-    """The sheet row number of a mart row, when the mart carries it (else NULL)."""
-    if _has_columns(con, table, "source_row_number"):
-        return f"{alias}.source_row_number"
-    return "null"
+@dataclass(frozen=True)
+class _Lineage:
+    """SQL expressions locating a mart row in its workbook: file, sheet and row."""
+
+    file: str
+    sheet: str
+    row: str
+
+
+def _lineage(
+    con: duckdb.DuckDBPyConnection, table: str, alias: str, file_fallback: str, sheet: str
+) -> _Lineage:
+    """The mart's own `source_file` / `source_sheet` / `source_row_number` where it carries
+    them; else `file_fallback` (the current workbook of the province-year), the sheet the raw
+    contract names, and NULL (the row is found by its key)."""
+    found = _columns(con, table)
+    return _Lineage(
+        file=f"{alias}.source_file" if "source_file" in found else file_fallback,
+        sheet=f"{alias}.source_sheet" if "source_sheet" in found else f"'{sheet}'",
+        row=f"{alias}.source_row_number" if "source_row_number" in found else "null",
+    )
 
 
 # --------------------------------------------------------------------------- measures
@@ -327,9 +344,9 @@ def drilldown(con: duckdb.DuckDBPyConnection, year: int, region_codes: list[str]
         return []
     params = [list(region_codes), year]
     out: list[dict] = []
-    eval_row = _row_expr(con, "fct_evaluation", "e")
-    commitment_row = _row_expr(con, "fct_commitment", "c")
-    problem_row = _row_expr(con, "fct_problem", "p")
+    ev = _lineage(con, "fct_evaluation", "e", "w.path", SHEET_EVALUATIONS)
+    cm = _lineage(con, "fct_commitment", "c", "c.source_file", SHEET_COMMITMENTS)
+    pr = _lineage(con, "fct_problem", "p", "w.path", SHEET_PROBLEMS)
     out += rows(
         con,
         f"""
@@ -338,7 +355,7 @@ picked as (select unnest(?::varchar[]) as region_code)
 select
     e.region_code,
     case when e.year = ? then 'evaluation' else 'evaluation_prev' end as kind,
-    w.path as file, '{SHEET_EVALUATIONS}' as sheet, {eval_row} as row,
+    {ev.file} as file, {ev.sheet} as sheet, {ev.row} as row,
     e.region_code as key, e.year, e.rating, e.score, e.approval_rate, e.critique_count
 from marts.fct_evaluation as e
 inner join picked on e.region_code = picked.region_code
@@ -355,8 +372,8 @@ order by e.region_code, e.year desc
 with {_WORKBOOKS},
 picked as (select unnest(?::varchar[]) as region_code)
 select
-    c.region_code, 'commitment' as kind, c.source_file as file,
-    '{SHEET_COMMITMENTS}' as sheet, {commitment_row} as row, c.commitment_id as key,
+    c.region_code, 'commitment' as kind, {cm.file} as file,
+    {cm.sheet} as sheet, {cm.row} as row, c.commitment_id as key,
     c.made_year as year, c.category_code, c.metric_name, c.target_value, c.unit,
     c.outcome_value, c.outcome_status, c.achievement_ratio,
     case when c.outcome_status in ('fulfilled', 'partial', 'unfulfilled') then w.path end
@@ -379,13 +396,13 @@ picked as (select unnest(?::varchar[]) as region_code)
 select
     p.region_code,
     case when p.identified_year = ? then 'problem' else 'rectification' end as kind,
-    case when p.identified_year = ? then w.path else wn.path end as file,
-    case when p.identified_year = ? then '{SHEET_PROBLEMS}' else '{SHEET_RECTIFICATIONS}' end
+    case when p.identified_year = ? then {pr.file} else wn.path end as file,
+    case when p.identified_year = ? then {pr.sheet} else '{SHEET_RECTIFICATIONS}' end
         as sheet,
-    case when p.identified_year = ? then {problem_row} end as row,
+    case when p.identified_year = ? then {pr.row} end as row,
     p.problem_id as key, p.identified_year as year, p.category_code,
     p.source, p.rectification_status, p.rectified_date, p.is_repeat,
-    w.path as problem_file
+    {pr.file} as problem_file
 from marts.fct_problem as p
 inner join picked on p.region_code = picked.region_code
 inner join marts.dim_region as r on p.region_code = r.region_code
@@ -422,6 +439,9 @@ def unit_sources(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, list
     """Per unit of the unit table: the source files and sheets behind its numbers of the year,
     with how many rows each contributes."""
     expr = _UNIT_EXPR[scope.unit_kind]
+    ev = _lineage(con, "fct_evaluation", "e", "w.path", SHEET_EVALUATIONS)
+    cm = _lineage(con, "fct_commitment", "c", "c.source_file", SHEET_COMMITMENTS)
+    pr = _lineage(con, "fct_problem", "p", "w.path", SHEET_PROBLEMS)
     sql = f"""
 with {_WORKBOOKS},
 regions as (
@@ -430,13 +450,13 @@ regions as (
     where ?::varchar is null or r.province_code = ?
 ),
 parts as (
-    select regions.unit, w.path as file, '{SHEET_EVALUATIONS}' as sheet, 1 as ord
+    select regions.unit, {ev.file} as file, {ev.sheet} as sheet, 1 as ord
     from marts.fct_evaluation as e
     inner join regions on e.region_code = regions.region_code
     left join workbooks as w on w.province_code = regions.province_code and w.year = e.year
     where e.year = ?
     union all
-    select regions.unit, c.source_file, '{SHEET_COMMITMENTS}', 2
+    select regions.unit, {cm.file}, {cm.sheet}, 2
     from marts.fct_commitment as c
     inner join regions on c.region_code = regions.region_code
     where c.target_year = ?
@@ -447,7 +467,7 @@ parts as (
     left join workbooks as w on w.province_code = regions.province_code and w.year = c.target_year
     where c.target_year = ? and c.outcome_status in ('fulfilled', 'partial', 'unfulfilled')
     union all
-    select regions.unit, w.path, '{SHEET_PROBLEMS}', 4
+    select regions.unit, {pr.file}, {pr.sheet}, 4
     from marts.fct_problem as p
     inner join regions on p.region_code = regions.region_code
     left join workbooks as w on w.province_code = regions.province_code and w.year = p.identified_year

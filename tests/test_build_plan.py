@@ -3,9 +3,7 @@ an incremental build publishes exactly what a full rebuild of the same data publ
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -14,6 +12,8 @@ import pytest
 
 from evalwh import config, pipeline
 from evalwh.build_definition import build_definition, published_definition
+
+from .once import once_per_run
 
 LATE_YEARS = ("2017", "2018")  # the sample's last good reporting year is 2017
 
@@ -56,23 +56,7 @@ def _build(tmp: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def builds(tmp_path_factory):
-    """Built once per pytest run (a file lock in the run's common temp dir, as tests/dbt
-    does: under -n 2 the other worker waits and reuses it)."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent
-    root = base / "build_plan"
-    with open(base / "build_plan.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            done = root / "done.json"
-            if not done.exists():
-                shutil.rmtree(root, ignore_errors=True)  # a previous attempt failed half-way
-                root.mkdir(parents=True)
-                done.write_text(json.dumps(_build(root)))
-            info = json.loads(done.read_text())
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    root, info = once_per_run(tmp_path_factory, "build_plan", _build)
     return {
         **info,
         "paths": config.paths(root / "raw", root / "warehouse"),

@@ -8,9 +8,6 @@ the workers share the build through a file lock in the run's common temp dir.
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
 import shutil
 from pathlib import Path
 
@@ -20,6 +17,8 @@ import pytest
 from evalwh import config, pipeline
 from evalwh.publish import copy_audit_into
 from evalwh.quality.gate import GateResult, fingerprint
+
+from ..once import once_per_run
 
 SAMPLE_RAW = config.PROJECT_DIR / "raw"
 ARTIFACTS = config.PROJECT_DIR / "warehouse" / "test-artifacts"
@@ -44,22 +43,11 @@ def _build(root: Path) -> None:
 
 @pytest.fixture(scope="session")
 def sample_paths(tmp_path_factory) -> config.Paths:
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # common to every worker of this run
-    root = base / "report_sample"
-    with open(base / "report_sample.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            done = root / "done.json"
-            if not done.exists():
-                if root.exists():
-                    shutil.rmtree(root)
-                root.mkdir(parents=True)
-                _build(root)
-                done.write_text(json.dumps({"ok": True}))
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    def build(root: Path) -> dict:
+        _build(root)
+        return {"ok": True}
+
+    root, _ = once_per_run(tmp_path_factory, "report_sample", build)
     return config.paths(raw_dir=root / "raw", warehouse_dir=root / "wh")
 
 

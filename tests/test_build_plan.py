@@ -137,3 +137,13 @@ def test_a_failed_dbt_build_names_what_failed_and_the_rerun_retries_only_that(wa
     assert retried["failed"] == []
     assert 0 < retried["nodes"] < 100  # not the whole project again
     assert pipeline.audit_and_gate(paths, run_id="retry").passed
+
+
+def test_mode_year_reloads_that_year_and_rebuilds_only_the_years_it_reaches(warehouse_copy, builds):
+    version = pipeline.run_all(warehouse_copy, mode="year", year=2016)
+    plan = pipeline.read_build_plan(warehouse_copy)
+    assert not plan["full_refresh"]
+    assert 2016 in plan["rebuild_years"] and 2014 not in plan["rebuild_years"]
+    assert version.version == 3
+    # the same files loaded again: the same marts as a full build of them
+    assert _marts(warehouse_copy.published_db) == _marts(builds["full_paths"].published_db)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +14,8 @@ import pytest
 from evalwh.config import Paths
 from evalwh.config import paths as make_paths
 from evalwh.store import RAW_TABLES
+
+from ..once import once_per_run
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,25 +33,14 @@ class Landing:
 
 
 def shared_dir(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
-    """A directory built once per pytest run and shared by its xdist workers (a flock in the
-    run's common temp dir, as tests/dbt does; this pytest-xdist does not honour xdist_group).
-    Users must treat it as read-only (copy it to change it)."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # common to every worker of this run, unique to the run
-    root = base / name
-    with open(base / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if not (root / ".done").exists():
-                if root.exists():  # a previous attempt failed half-way
-                    shutil.rmtree(root)
-                root.mkdir(parents=True)
-                build(root)
-                (root / ".done").touch()
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    return root
+    """A directory built once per pytest run and shared by its xdist workers
+    (tests/once.py). Users must treat it as read-only (copy it to change it)."""
+
+    def built(root: Path) -> dict:
+        build(root)
+        return {}
+
+    return once_per_run(tmp_path_factory, name, built)[0]
 
 
 @pytest.fixture(scope="session")

@@ -19,12 +19,6 @@ What the per-model tasks gave, kept another way:
 
 from __future__ import annotations
 
-from evalwh import config
-
-
-def run_results_path(paths: config.Paths | None = None):
-    return (paths or config.paths()).warehouse_dir / "dbt" / "target" / "run_results.json"
-
 
 def dbt_build_task(pool: str):
     """The `dbt_build` task: `dbt build` of the whole project into the staging file, with the

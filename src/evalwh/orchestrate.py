@@ -211,7 +211,7 @@ def docs_command() -> None:
     """Build the dbt docs site (lineage, every column) into warehouse/dbt/target."""
     import shutil
 
-    from evalwh.pipeline import dbt_command
+    from evalwh.pipeline import dbt_command, dbt_target_dir
 
     paths = config.paths()
     env = {}
@@ -224,7 +224,7 @@ def docs_command() -> None:
     else:
         click.echo("nothing published yet: docs without a catalog of column types")
         dbt_command(["docs", "generate", "--empty-catalog"], env=env)
-    click.echo(f"open {paths.warehouse_dir / 'dbt' / 'target' / 'index.html'}")
+    click.echo(f"open {dbt_target_dir(paths) / 'index.html'}")
 
 
 if __name__ == "__main__":

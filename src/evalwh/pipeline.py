@@ -134,8 +134,6 @@ def prepare_build(
     # mode=year: the year changed even if none of its files is in raw/ any more
     plan = build_plan(paths, mode, started_from is not None, (int(year),) if reloaded else ())
     _snapshot_note(paths).write_text(json.dumps({"taken_at": taken_at.isoformat(), **plan}))
-    from evalwh.dbt_tasks import run_results_path
-
     run_results_path(paths).unlink(missing_ok=True)  # a previous build's results: not this one's
     return {
         "mode": mode,
@@ -243,13 +241,21 @@ def dbt_env(paths: Paths | None = None) -> dict[str, str]:
     }
 
 
+def dbt_target_dir(paths: Paths | None = None) -> Path:
+    """dbt's artifacts (manifest, run_results.json, the docs site) for this warehouse."""
+    return (paths or config.paths()).warehouse_dir / "dbt" / "target"
+
+
+def run_results_path(paths: Paths | None = None) -> Path:
+    return dbt_target_dir(paths) / "run_results.json"
+
+
 def dbt_command(
     args: list[str], paths: Paths | None = None, check: bool = True, env: dict | None = None
 ):
     """Run one dbt command on the project, as a subprocess (DuckDB file closed when it ends)."""
     paths = paths or config.paths()
     project = config.DBT_PROJECT_DIR
-    target_dir = paths.warehouse_dir / "dbt" / "target"
     command = [
         str(Path(sys.executable).with_name("dbt")),
         *args,
@@ -258,7 +264,7 @@ def dbt_command(
         "--profiles-dir",
         str(project),
         "--target-path",
-        str(target_dir),
+        str(dbt_target_dir(paths)),
         "--log-path",
         str(paths.warehouse_dir / "dbt" / "logs"),
     ]
@@ -280,14 +286,12 @@ def dbt_build(paths: Paths | None = None) -> dict:
     runs `dbt retry`: only the failed and skipped nodes, on the staging file that already
     holds the others. `prepare_build` removes the results, so a new build starts whole.
     """
-    from evalwh.dbt_tasks import run_results_path
-
     paths = paths or config.paths()
     plan = read_build_plan(paths)
     previous = _dbt_results(run_results_path(paths))
     # the years reach the models through the environment, not --vars: a new --vars value
     # makes dbt parse the whole project again (dbt_project/macros/rebuild_years.sql)
-    years = None if plan["full_refresh"] else plan["rebuild_years"]
+    years = plan["rebuild_years"]  # None in a full refresh
     env = {"EVALWH_REBUILD_YEARS": "" if years is None else json.dumps(years)}
     if previous and previous["failed"] and previous["command"] in ("build", "retry"):
         args = ["retry"]
@@ -349,8 +353,8 @@ def audit_and_gate(paths: Paths | None = None, run_id: str | None = None):
         ingest_db=snapshot_db(paths),
         run_id=run_id,
         # an incremental build left every other partition as published, and validated
-        # an incremental build left every other partition as published, and validated
-        partition_years=None if plan["full_refresh"] else plan["rebuild_years"],
+        # (rebuild_years is None in a full refresh: everything is validated)
+        partition_years=plan["rebuild_years"],
     )
 
 

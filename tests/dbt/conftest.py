@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import shutil
 import subprocess
@@ -17,6 +15,10 @@ import pytest
 # tests/dbt has no __init__.py on purpose: a package named `dbt` would shadow dbt-core.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from raw_fixtures import REPO_ROOT, build_ingest_db
+
+if str(REPO_ROOT) not in sys.path:  # for the package `tests` (tests/once.py)
+    sys.path.insert(0, str(REPO_ROOT))
+from tests.once import once_per_run
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
@@ -71,7 +73,7 @@ def _build(root: Path) -> dict:
     ingest_db = build_ingest_db(root / "ingest" / "raw.duckdb")
     warehouse_db = root / "staging" / "evaluation.duckdb"
     warehouse_db.parent.mkdir(parents=True)
-    env = _env(ingest_db, warehouse_db)
+    env = dbt_env(ingest_db, warehouse_db)
     target_path, log_path = root / "target", root / "logs"
     started = time.perf_counter()
     run_dbt(env, target_path, log_path, "build")
@@ -84,7 +86,7 @@ def _build(root: Path) -> dict:
     return {"build_seconds": build_seconds}
 
 
-def _env(ingest_db: Path, warehouse_db: Path) -> dict[str, str]:
+def dbt_env(ingest_db: Path, warehouse_db: Path) -> dict[str, str]:
     return {
         **os.environ,
         "EVALWH_INGEST_DB": str(ingest_db),
@@ -98,24 +100,9 @@ def _env(ingest_db: Path, warehouse_db: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def dbt_run(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
-    """Build once per pytest run: under pytest-xdist the workers share one build (a file
-    lock in the run's common temp dir), so -n 2 does not build twice on two cores."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # common to every worker of this run, unique to the run
-    root = base / "dbt_build"
-    with open(base / "dbt_build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            done = root / "done.json"
-            if not done.exists():
-                if root.exists():  # a previous attempt failed half-way
-                    shutil.rmtree(root)
-                root.mkdir(parents=True)
-                done.write_text(json.dumps(_build(root)))
-            info = json.loads(done.read_text())
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    """Build once per pytest run: under pytest-xdist the workers share one build
+    (tests/once.py), so -n 2 does not build twice on two cores."""
+    root, info = once_per_run(tmp_path_factory, "dbt_build", _build)
     ingest_db = root / "ingest" / "raw.duckdb"
     warehouse_db = root / "staging" / "evaluation.duckdb"
     return DbtRun(
@@ -123,7 +110,7 @@ def dbt_run(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
         warehouse_db=warehouse_db,
         target_path=root / "target",
         log_path=root / "logs",
-        env=_env(ingest_db, warehouse_db),
+        env=dbt_env(ingest_db, warehouse_db),
         build_seconds=info["build_seconds"],
         build_results=root / "build_run_results.json",
     )

@@ -10,7 +10,6 @@ counts). A rebuild_years that misses a reached partition leaves stale rows and f
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -18,8 +17,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import run_dbt
+from conftest import dbt_env, run_dbt
 from incremental_fixtures import base_ingest_db, scenario_ingest_db
+from tests.once import once_per_run
 
 from evalwh import build_scope
 from evalwh.publish import copy_audit_into
@@ -27,48 +27,28 @@ from evalwh.publish import copy_audit_into
 NO_TESTS = ("--exclude", "resource_type:test", "resource_type:unit_test")
 
 
-def _env(ingest_db: Path, warehouse_db: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "EVALWH_INGEST_DB": str(ingest_db),
-        "EVALWH_DBT_TARGET_PATH": str(warehouse_db),
-        "EVALWH_DBT_THREADS": "2",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_NO_VERSION_CHECK": "true",
-        "DBT_PARTIAL_PARSE": "false",
-    }
-
-
 def dbt(root: Path, ingest_db: Path, warehouse_db: Path, *args: str):
-    return run_dbt(_env(ingest_db, warehouse_db), root / "target", root / "logs", *args)
+    return run_dbt(dbt_env(ingest_db, warehouse_db), root / "target", root / "logs", *args)
 
 
 @pytest.fixture(scope="session")
 def published_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The published file of a full build of the base data (one per run: xdist workers
-    share it through a file lock)."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent
-    root = base / "incremental_base"
-    with open(base / "incremental_base.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            published = root / "published" / "evaluation.duckdb"
-            if not published.exists():
-                if root.exists():
-                    shutil.rmtree(root)
-                ingest = base_ingest_db(root / "ingest" / "raw.duckdb")
-                staging = root / "staging" / "evaluation.duckdb"
-                staging.parent.mkdir(parents=True)
-                dbt(root, ingest, staging, "build", "--full-refresh", *NO_TESTS)
-                copy_audit_into(staging, ingest)  # what publish leaves: marts and audit
-                published.parent.mkdir(parents=True)
-                shutil.copy(staging, published.with_suffix(".tmp"))
-                os.replace(published.with_suffix(".tmp"), published)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    return published
+    share it, tests/once.py)."""
+
+    def build(root: Path) -> dict:
+        ingest = base_ingest_db(root / "ingest" / "raw.duckdb")
+        staging = root / "staging" / "evaluation.duckdb"
+        staging.parent.mkdir(parents=True)
+        dbt(root, ingest, staging, "build", "--full-refresh", *NO_TESTS)
+        copy_audit_into(staging, ingest)  # what publish leaves: marts and audit
+        published = root / "published" / "evaluation.duckdb"
+        published.parent.mkdir(parents=True)
+        shutil.copy(staging, published)
+        return {}
+
+    root, _ = once_per_run(tmp_path_factory, "incremental_base", build)
+    return root / "published" / "evaluation.duckdb"
 
 
 def mart_differences(built: Path, expected: Path) -> dict[str, tuple[int, int, int, int]]:

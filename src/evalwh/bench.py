@@ -25,7 +25,7 @@ from pathlib import Path
 
 import click
 
-from evalwh import config
+from evalwh import config, pipeline
 
 BENCH_DIR = config.PROJECT_DIR / "bench"
 STEPS = (
@@ -210,12 +210,6 @@ def _reporting_year(path: Path) -> int:
     """The year a landing-zone file belongs to: a workbook's 年度, an export's date."""
     match = re.search(r"(\d{4})年度", path.name) or re.search(r"findings_(\d{4})", path.name)
     return int(match[1]) if match else 0
-
-
-def _build_plan(wh: Path) -> str:
-    """What the last build of the warehouse `wh` did (pipeline.build_plan's reason)."""
-    note = wh / "staging" / "ingest_snapshot.json"
-    return json.loads(note.read_text()).get("why", "?") if note.exists() else "?"
 
 
 def _airflow_env(raw: Path, wh: Path, home: Path) -> dict[str, str]:
@@ -414,7 +408,7 @@ def main(steps: str, cache: Path, baseline_files: int) -> None:
             **_orchestrate("incremental", _airflow_env(inc_raw, inc_wh, home)),
             "files_added": added,
             "year": NEW_YEAR,
-            "plan": _build_plan(inc_wh),
+            "plan": pipeline.read_build_plan(config.paths(inc_raw, inc_wh))["why"],
         }
     derived = results["derived"]
     if "ingest" in run:

@@ -155,7 +155,7 @@ def test_any_csv_bytes_give_an_export_or_a_quarantine(data, header):
         except QuarantineError as exc:
             assert exc.code in {"bad_encoding", "missing_column", "corrupt"}, exc.reason
             return
-    for record in parsed.rows:
+    for record in parsed.rows.to_pylist():
         _check_typed(
             "inspection_findings", {k: v for k, v in record.items() if not k.startswith("_")}
         )

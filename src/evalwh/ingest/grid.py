@@ -114,3 +114,46 @@ def data_rows(grid: Sequence[Sequence[object]], header: Header) -> Iterator[Data
         else:
             values = {field: (row[pos] if pos < len(row) else None) for field, pos in fields}
         yield DataRow(index + 1, values, row, header.labels)
+
+
+def data_row_indices(grid: Sequence[Sequence[object]], header: Header) -> list[int]:
+    """The 0-based grid indices of the rows data_rows yields, without making them.
+
+    A row whose first cell is plainly data is data until the first note row: text that starts
+    with neither whitespace nor a note prefix, or a number or a date (not None, not NaN). Any
+    other row, and every row from the first note on, is judged by data_rows' own rule.
+    """
+    start = header.row_index + 1
+    rows = grid[start:]
+    plain = [
+        (cell != "" and not cell[0].isspace() and not cell.startswith(NOTE_PREFIXES))
+        if type(cell) is str
+        else (cell is not None and cell == cell)
+        for cell in [row[0] if row else None for row in rows]
+    ]
+    if all(plain):
+        return list(range(start, len(grid)))
+    blank: set[int] = set()
+    note = len(rows)
+    for offset in [offset for offset, quick in enumerate(plain) if not quick]:
+        first, filled = _first_cells(rows[offset])
+        if not filled:
+            blank.add(offset)
+        elif first.startswith(NOTE_PREFIXES):
+            note = offset
+            break
+    out = [start + offset for offset in range(note) if offset not in blank]
+    for offset in range(note + 1, len(rows)):  # in the notes: data fills at least two cells
+        first, filled = _first_cells(rows[offset])
+        if filled >= 2 and not first.startswith(NOTE_PREFIXES):
+            out.append(start + offset)
+    return out
+
+
+def data_row(grid: Sequence[Sequence[object]], header: Header, index: int) -> DataRow:
+    """The DataRow that data_rows yields for grid[index] (a data row)."""
+    row = grid[index]
+    values = {
+        field: (row[pos] if pos < len(row) else None) for field, pos in header.positions.items()
+    }
+    return DataRow(index + 1, values, row, header.labels)

@@ -10,10 +10,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from evalwh.ingest import normalize as n
-from evalwh.ingest.errors import QuarantineError, Reject, RowError
-from evalwh.ingest.grid import Header, data_rows, find_header
-from evalwh.ingest.rows import CONVERTERS, UNIQUE_KEYS, Context
+from evalwh.ingest.convert import arrow, export_columns, export_records
+from evalwh.ingest.errors import QuarantineError, Reject
+from evalwh.ingest.grid import Header, find_header
 from evalwh.ingest.vocabulary import inspection_columns
 
 FILENAME_RE = re.compile(r"^findings_(?P<date>\d{4}-\d{2}-\d{2}|\d{8})(?P<rest>.*)\.csv$", re.I)
@@ -29,7 +31,7 @@ class ParsedExport:
     export_date: dt.date
     sort_key: tuple[dt.date, str]  # exports are ordered by date, then by the rest of the name
     encoding: str
-    rows: list[dict] = field(default_factory=list)
+    rows: pa.Table = field(default_factory=lambda: pa.table({}))  # the records, then row_number
     rejects: list[Reject] = field(default_factory=list)
 
 
@@ -77,12 +79,16 @@ def _grid(text: str, name: str) -> list[list[str]]:
 
 
 def parse_export(
-    path: Path, display_name: str | None = None, known_regions: frozenset[str] | None = None
+    path: Path,
+    display_name: str | None = None,
+    known_regions: frozenset[str] | None = None,
+    row_by_row: bool = False,
 ) -> ParsedExport:
-    """Every finding of one export, as canonical records plus rejects.
+    """Every finding of one export, as canonical records (an Arrow table) plus rejects.
 
     With `known_regions` (the region codes of the loaded reports), a finding of any other
     region is rejected here as unknown_region; without it, regions are not checked.
+    `row_by_row` converts with the reference loop (convert.export_records), for tests.
     """
     name = display_name or path.name
     export_date, rest = export_sort_key(path.name)
@@ -95,27 +101,11 @@ def parse_export(
     grid = _grid(text, name)
     header: Header = find_header(grid[:1], inspection_columns(), name)
     parsed = ParsedExport(export_date, (export_date, rest), encoding)
-    convert, key = CONVERTERS["inspection_findings"], UNIQUE_KEYS["inspection_findings"]
-    ctx = Context(None, None)
-    seen: set[str] = set()
-    for row in data_rows(grid, header):
-        try:
-            if len(row.cells) != len(header.labels):
-                raise RowError(
-                    "bad_row", f"{len(row.cells)} fields where the header has {len(header.labels)}"
-                )
-            record = convert(row.values, ctx)
-            if record[key] in seen:
-                raise RowError("duplicate_id", f"{key} {record[key]} appears again in this export")
-        except RowError as exc:
-            parsed.rejects.append(Reject(name, None, row.row_number, exc.reason, row.raw))
-            continue
-        seen.add(record[key])
-        region = record["region_code"]
-        if known_regions is not None and region not in known_regions:
-            reason = f"unknown_region: region {region} is in no loaded report"
-            parsed.rejects.append(Reject(name, None, row.row_number, reason, row.raw))
-            continue
-        record["row_number"] = row.row_number
-        parsed.rows.append(record)
+    if row_by_row:
+        records, parsed.rejects = export_records(grid, header, name, known_regions)
+        columns = {key: [r[key] for r in records] for key in records[0]} if records else {}
+    else:
+        columns, parsed.rejects = export_columns(grid, header, name, known_regions)
+    if columns.get("row_number"):
+        parsed.rows = arrow(columns)
     return parsed

@@ -141,15 +141,6 @@ def _inside(path: Path, root: Path) -> bool:
 # ---------------------------------------------------------------------------- parsing
 
 
-def columnar(records: list[dict]) -> pa.Table:
-    """Records (all with the same keys) as one Arrow table, column by column.
-
-    A worker hands its workbook to the writer this way: an Arrow table pickles as a few
-    buffers, where a list of dicts pickles object by object, and DuckDB inserts it directly.
-    """
-    return pa.table({key: [r[key] for r in records] for key in records[0]})
-
-
 def _parse(
     candidate: Candidate, known_regions: frozenset[str] | None = None
 ) -> ParsedWorkbook | ParsedExport | QuarantineError:
@@ -159,12 +150,8 @@ def _parse(
         if candidate.kind == REPORT:
             if candidate.path.suffix.lower() != ".xlsx":
                 raise QuarantineError("not_xlsx", "report files must be .xlsx workbooks")
-            parsed = parse_workbook(candidate.path, candidate.rel)
-            parsed.tables = {t: columnar(rows) for t, rows in parsed.tables.items() if rows}
-            return parsed
-        parsed = parse_export(candidate.path, candidate.rel, known_regions)
-        parsed.rows = columnar(parsed.rows) if parsed.rows else []
-        return parsed
+            return parse_workbook(candidate.path, candidate.rel)
+        return parse_export(candidate.path, candidate.rel, known_regions)
     except QuarantineError as exc:
         return exc
     except MemoryError:
@@ -271,8 +258,9 @@ class Loader:
         self.summary.rows_rejected += len(rejects)
         self.summary.rejects_by_reason.update(r.code for r in rejects)
 
-    def _insert(self, table: str, arrow: pa.Table | list, constants: dict[str, object]) -> None:
-        """Insert a worker's Arrow table (an empty list: the file had no such rows)."""
+    def _insert(self, table: str, arrow: pa.Table, constants: dict[str, object]) -> None:
+        """Insert a worker's Arrow table (built column by column in the worker: it pickles as a
+        few buffers, and DuckDB reads it directly)."""
         if not len(arrow):
             return
         columns = self.columns[table]

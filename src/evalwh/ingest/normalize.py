@@ -52,6 +52,40 @@ def clean_text(value: object) -> str | None:
     return text or None
 
 
+def _texts_as_they_are(texts: list[str]) -> bool:
+    """Whether clean_text's fast path takes every one of these strings: printable, with no
+    leading, trailing or doubled spaces. Checked over the whole column at once."""
+    if not "".join(texts).isprintable():
+        return False
+    lines = "\n".join(texts)  # printable text holds no line break: one line per text
+    return (
+        "  " not in lines
+        and " \n" not in lines
+        and "\n " not in lines
+        and lines[:1] != " "
+        and lines[-1:] != " "
+    )
+
+
+def clean_texts(texts: list[str], required: bool = False) -> list[str | None] | None:
+    """[clean_text(t) for t in texts] when every text is one clean_text returns as it is (or
+    as None, when empty); with `required`, only when none of them is blank (is_blank). None
+    when that does not hold: then each text has to be looked at."""
+    if not _texts_as_they_are(texts):
+        return None
+    if required:
+        return list(texts) if _BLANKS.isdisjoint(texts) else None
+    return [text or None for text in texts]
+
+
+def identifiers(texts: list[str]) -> list[str] | None:
+    """[parse_identifier(t) for t in texts] when every text is ASCII (which fold_width leaves
+    as it is), non-blank and one clean_text returns as it is; else None."""
+    if not "".join(texts).isascii():
+        return None
+    return clean_texts(texts, required=True)
+
+
 def header_key(value: object) -> str:
     """The form in which header cells and labels are compared: no whitespace at all, ASCII."""
     if value is None:

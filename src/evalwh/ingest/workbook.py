@@ -13,12 +13,14 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
 from evalwh.ingest import normalize as n
-from evalwh.ingest.errors import QuarantineError, Reject, RowError
-from evalwh.ingest.grid import data_rows, find_header
-from evalwh.ingest.rows import CONVERTERS, UNIQUE_KEYS, Context
+from evalwh.ingest.convert import arrow, sheet_columns, sheet_records
+from evalwh.ingest.errors import QuarantineError, Reject
+from evalwh.ingest.grid import find_header
+from evalwh.ingest.rows import Context
 from evalwh.ingest.vocabulary import cover_labels, cover_sheet_name, sheet_specs
 
 # A zip whose contents would inflate beyond these is refused before it is opened. The largest
@@ -49,7 +51,8 @@ class Cover:
 @dataclass
 class ParsedWorkbook:
     cover: Cover
-    tables: dict[str, list[dict]] = field(default_factory=dict)  # + sheet, row_number
+    # table -> its rows (the record's columns, then sheet and row_number); only tables with rows
+    tables: dict[str, pa.Table] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
 
     @property
@@ -228,8 +231,13 @@ def peek_cover(path: Path) -> Cover:
     return read_cover(book, _sheet_names(book))
 
 
-def parse_workbook(path: Path, display_name: str | None = None) -> ParsedWorkbook:
-    """Every data sheet of one workbook, as canonical records plus rejects."""
+def parse_workbook(
+    path: Path, display_name: str | None = None, row_by_row: bool = False
+) -> ParsedWorkbook:
+    """Every data sheet of one workbook, as canonical records (Arrow tables) plus rejects.
+
+    `row_by_row` converts with the reference loop (convert.sheet_records), for tests.
+    """
     name = display_name or path.name
     book = _open(path)
     names = _sheet_names(book)
@@ -254,29 +262,20 @@ def parse_workbook(path: Path, display_name: str | None = None) -> ParsedWorkboo
         )
         for s in specs
     }
-    for spec in specs:  # officials first: the roster decides which regions are known
+    roster: set[str] = set()  # officials first: the roster decides which regions are known
+    for spec in specs:
         sheet = names[n.header_key(spec.sheet)]
-        convert, key = CONVERTERS[spec.table], UNIQUE_KEYS[spec.table]
-        roster = {r["region_code"] for r in parsed.tables.get("officials", [])}
-        seen: set[str] = set()
-        records: list[dict] = []
-        for row in data_rows(grids[spec.table], headers[spec.table]):
-            try:
-                record = convert(row.values, ctx)
-                if record[key] in seen:
-                    raise RowError("duplicate_id", f"{key} {record[key]} appears again")
-                region = record.get("region_code")
-                if spec.table in ROSTER_CHECKED and region is not None and region not in roster:
-                    raise RowError(
-                        "unknown_region", f"region {region} is not in this workbook's 述职对象"
-                    )
-            except RowError as exc:
-                parsed.rejects.append(Reject(name, sheet, row.row_number, exc.reason, row.raw))
-                continue
-            seen.add(record[key])
-            record["sheet"] = sheet
-            record["row_number"] = row.row_number
-            records.append(record)
-        parsed.tables[spec.table] = records
+        args = (grids[spec.table], headers[spec.table], spec.table, ctx, name, sheet)
+        checked = roster if spec.table in ROSTER_CHECKED else None
+        if row_by_row:
+            records, rejects = sheet_records(*args, checked)
+            columns = {key: [r[key] for r in records] for key in records[0]} if records else {}
+        else:
+            columns, rejects = sheet_columns(*args, checked)
+        parsed.rejects.extend(rejects)
+        if spec.table == "officials":
+            roster = set(columns.get("region_code", ()))
+        if columns.get("row_number"):
+            parsed.tables[spec.table] = arrow(columns)
         grids[spec.table] = []  # free the grid as soon as it is read
     return parsed

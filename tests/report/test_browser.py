@@ -114,15 +114,23 @@ def chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def reports(published_db, tmp_path_factory):
     out = tmp_path_factory.mktemp("browser")
-    return {
+    built = {
         lang: build_report(published_db, lang=lang, out_dir=out, top=8) for lang in ("zh", "en")
     }
+    # the font from the cache: the second of two builds sharing a fresh cache
+    cache = tmp_path_factory.mktemp("font-cache")
+    for attempt in ("miss", "hit"):
+        cached = build_report(published_db, out_dir=out / attempt, top=8, font_cache_dir=cache)
+        assert cached.font_cache == attempt
+    built["zh-cached"] = cached
+    return built
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_report_renders_in_chromium_with_the_embedded_font(reports, lang, tmp_path):
+@pytest.mark.parametrize("report_name", ["zh", "en", "zh-cached"])
+def test_report_renders_in_chromium_with_the_embedded_font(reports, report_name, tmp_path):
     assert Path(CHROMIUM).exists(), "chromium missing: `make setup` installs it"
-    report = reports[lang]
+    report = reports[report_name]
+    lang = report.lang
     html = report.html_path.read_text("utf-8")
     probe = tmp_path / "probe.html"
     probe.write_text(html.replace("</body>", PROBE + "</body>", 1), "utf-8")
@@ -167,7 +175,7 @@ def test_report_renders_in_chromium_with_the_embedded_font(reports, lang, tmp_pa
 
     # the screenshot of the report itself, for people to look at
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / f"report-{lang}.png"
+    shot = ARTIFACTS / f"report-{report_name}.png"
     shot.unlink(missing_ok=True)
     done = chromium(
         tmp_path,

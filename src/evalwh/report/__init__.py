@@ -19,6 +19,7 @@ import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from evalwh.report import data
@@ -59,6 +60,7 @@ class ReportResult:
     xlsx_bytes: int = 0
     font: str | None = None
     font_bytes: int = 0
+    font_cache: str = "off"  # hit, miss (built and cached) or off
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -73,6 +75,7 @@ class ReportResult:
             "xlsx_bytes": self.xlsx_bytes,
             "font": self.font,
             "font_bytes": self.font_bytes,
+            "font_cache": self.font_cache,
             "warnings": self.warnings,
         }
 
@@ -95,6 +98,7 @@ class ReportModel:
     regions: list[dict]  # every region in scope for the year
     top: int
     drill_cap: int
+    vocabulary: str = ""  # every character the report could show (fonts.embed)
 
     @property
     def current(self) -> dict | None:
@@ -244,6 +248,7 @@ def collect(
     sources = data.unit_sources(con, scope)
     step("regions")
     regions = data.all_regions(con, scope)
+    vocabulary = static_vocabulary() + data.vocabulary(con)
     if scope.province_code:
         scope_name = scope.province_name or scope.province_code
     else:
@@ -263,7 +268,33 @@ def collect(
         regions=regions,
         top=top,
         drill_cap=drill_cap,
+        vocabulary=vocabulary,
     )
+
+
+@cache
+def static_vocabulary() -> str:
+    """The characters of the report's own text: every label in both languages, the
+    template, the sheet names and the marks `_detail` writes."""
+    from evalwh.report.html import TEMPLATE
+
+    text = [TEMPLATE.read_text("utf-8"), "→·…", data.SHEET_EVALUATIONS, data.SHEET_COMMITMENTS]
+    text += [data.SHEET_OUTCOMES, data.SHEET_PROBLEMS, data.SHEET_RECTIFICATIONS]
+    for key in Labels.all_keys():
+        text += [str(v) for v in Labels.entry(key).values()]
+    return "".join(sorted(set("".join(text))))
+
+
+def default_font_cache_dir(published_db: str | Path) -> Path | None:
+    """<warehouse>/cache/fonts for a published file where the warehouse keeps it
+    (<warehouse>/published/evaluation.duckdb); None (no cache) for a file anywhere else."""
+    path = Path(published_db).resolve()
+    if path.parent.name != "published":
+        return None
+    return path.parent.parent / "cache" / "fonts"
+
+
+_DEFAULT = object()
 
 
 def build_report(
@@ -277,10 +308,12 @@ def build_report(
     drill_cap: int = DEFAULT_DRILL_CAP,
     progress: Callable[[str], None] | None = None,
     reports_dir: str | Path | None = None,
+    font_cache_dir: str | Path | object | None = _DEFAULT,
 ) -> ReportResult:
     """Write report-<year>[-<province>]-<lang>.html and .xlsx into out_dir (default:
     <reports_dir>/<year>, reports_dir defaulting to config's warehouse/reports); return the
-    paths, sizes and the time each step took."""
+    paths, sizes and the time each step took. The font subset is cached in font_cache_dir
+    (default: `default_font_cache_dir`; None: no cache)."""
     from evalwh.report import html, xlsx
 
     labels = Labels(lang)
@@ -311,7 +344,9 @@ def build_report(
     stem += f"-{lang}"
     if progress:
         progress("html")
-    rendered = html.render(model)
+    if font_cache_dir is _DEFAULT:
+        font_cache_dir = default_font_cache_dir(published_db)
+    rendered = html.render(model, font_cache_dir)  # type: ignore[arg-type]
     mark = timed("html", mark)
     html_path = out / f"{stem}.html"
     _write_atomically(html_path, rendered.text.encode("utf-8"))
@@ -338,6 +373,7 @@ def build_report(
         if rendered.font.source
         else None,
         font_bytes=rendered.font.size_bytes,
+        font_cache=rendered.font.cache,
     )
     if rendered.font.warning:
         result.warnings.append(rendered.font.warning)
@@ -358,4 +394,10 @@ def build_latest(paths=None, lang: str = "zh") -> ReportResult:
     paths = paths or config.paths()
     with data.connect(paths.published_db) as con:
         year = data.resolve_scope(con, None, None).year
-    return build_report(paths.published_db, year, lang=lang, out_dir=paths.report_dir(year))
+    return build_report(
+        paths.published_db,
+        year,
+        lang=lang,
+        out_dir=paths.report_dir(year),
+        font_cache_dir=paths.warehouse_dir / "cache" / "fonts",
+    )

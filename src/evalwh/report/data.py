@@ -106,6 +106,30 @@ def published_version(con: duckdb.DuckDBPyConnection) -> dict | None:
     return found[0] if found else None
 
 
+def vocabulary(con: duckdb.DuckDBPyConnection) -> str:
+    """Every character of the published file's text that the report can show: region and
+    province names, categories, commitment metrics and units, source file paths (distinct,
+    in no particular order). What the font subset is widened to, so that it stays the same
+    from one year and scope to the next."""
+    found = con.execute(
+        """
+select string_agg(distinct ch, '') from (
+    select unnest(string_split(t, '')) as ch from (
+        select distinct region_name as t from marts.dim_region
+        union select distinct province_name from marts.dim_region
+        union select category_name_zh from marts.dim_category
+        union select category_name_en from marts.dim_category
+        union select distinct metric_name from marts.fct_commitment
+        union select distinct unit from marts.fct_commitment
+        union select distinct path from audit.source_files
+        union select distinct source_file from marts.fct_inspection_finding_history
+    )
+)
+"""
+    ).fetchone()
+    return (found[0] if found else None) or ""
+
+
 def categories(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     return {
         r["category_code"]: r

@@ -222,7 +222,8 @@ def _drill_groups(model) -> dict[str, list[dict]]:
     return out
 
 
-def render(model) -> Rendered:
+def render(model, font_cache_dir: str | Path | None = None) -> Rendered:
+    """The page; its font subset cached in `font_cache_dir` (None: built every time)."""
     from evalwh.report import REGION_TABLE_CAP, province_query, unit_query
 
     L = model.labels
@@ -289,7 +290,7 @@ def render(model) -> Rendered:
         font_family=Markup(fonts.FALLBACK_STACK),
     )
     started = time.perf_counter()
-    font = fonts.embed(page)
+    font = fonts.embed(page, cache_dir=font_cache_dir, vocabulary=model.vocabulary)
     font_seconds = time.perf_counter() - started
     warning = (
         f'<p class="warning" id="font-warning">{escape(L["font_warning"])}</p>'

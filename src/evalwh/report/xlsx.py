@@ -32,7 +32,7 @@ class _RowWriter:
     makes for a number (format and all) or a plain inline string.
 
     xlsxwriter's per-cell path (write_number -> _write_single_row -> _write_cell ->
-    _xml_number_element) is two thirds of the workbook's time at national scale (41,569 rows
+    _xml_number_element) is three quarters of the workbook's time at national scale (41,569 rows
     of 16 cells); this writes the same bytes at a fraction of the cost. It uses xlsxwriter's
     internals (`_write_single_row`, `_write_row`, `_check_dimensions`, `fh`; the version is
     pinned in uv.lock), so `test_fast_rows_write_what_xlsxwriter_writes` writes rows both ways

@@ -45,7 +45,8 @@ def _cell(value: Any, name: str, parse: Callable[..., Any], code: str, args: tup
 
 # Region codes, enum terms and dates recur thousands of times in one workbook: their outcome
 # (a value, or the reject it causes) is computed once per distinct cell and looked up after.
-# The cell's type is part of the key, so 1, 1.0 and True never share an entry.
+# The cell's type is part of the key, so 1, 1.0 and True never share an entry. A float zero is
+# not memoised: 0.0 and -0.0 are equal keys, but a reject quotes the cell as it is ("-0.0").
 _MEMO: dict[tuple, tuple[bool, Any]] = {}
 _MEMO_LIMIT = 250_000
 
@@ -53,6 +54,8 @@ _MEMO_LIMIT = 250_000
 def _memo_cell(
     value: Any, name: str, parse: Callable[..., Any], code: str, args: tuple, required: bool
 ) -> Any:
+    if type(value) is float and value == 0:
+        return _cell(value, name, parse, code, args, required)
     key = (name, parse, args[-1:], required, type(value), value)  # args[-1]: the enum's name
     hit = _MEMO.get(key)
     if hit is None:

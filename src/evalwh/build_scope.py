@@ -25,6 +25,11 @@ module works that list out from the ingest snapshot the build reads:
    serves every mart: rebuilding a partition a change did not reach recomputes the same rows,
    so a union is never wrong, only a little more work.
 
+The finding-grained inspection models are not by year: they re-sequence only the findings
+with a row in a new export or ranked after one (``rebuild_findings_from``, strategy
+``replace_findings``, dbt_project/macros/rebuild_findings.sql), and are skipped when no
+export is new.
+
 Nothing here knows the published file: a reporting year that vanished from the ingest DB
 altogether (``forget_year`` whose files are no longer in raw/) leaves no trace; pass it in
 ``also_changed`` (mode ``year`` knows its year) or build with ``--full-refresh``.
@@ -187,6 +192,35 @@ INSPECTION_MODELS = (
 )
 
 
+_FIRST_NEW_EXPORT_RANK = f"""
+    with new_exports as (
+        select files.path, files.sha256
+        from ({_UNPUBLISHED_FILES}) as files
+        where files.kind = 'inspection_export'
+    )
+    select min(findings.export_order)
+    from raw.inspection_findings as findings
+    inner join new_exports
+        on findings.source_file = new_exports.path
+        and findings.file_sha256 = new_exports.sha256
+"""
+
+
+def rebuild_findings_from(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The dbt var ``rebuild_findings_from``: the lowest rank (export_order) of a new
+    inspection export, or None when no export is new (the models are skipped then,
+    ``skippable_models``). The finding-grained models (INSPECTION_MODELS) re-sequence only
+    the findings that have a row ranked there or later, every row of each.
+
+    Sound whatever the dates: ingestion ranks exports by date, so a late export dated before
+    published ones moves only the exports after it, whose rows then rank after it too and
+    are re-sequenced with it. A finding with no row that far keeps its rows, their ranks and
+    its current state, exactly what a full build gives it.
+    """
+    (first_new,) = con.execute(_FIRST_NEW_EXPORT_RANK).fetchone()
+    return None if first_new is None else int(first_new)
+
+
 def exports_changed(con: duckdb.DuckDBPyConnection) -> bool:
     """True when an inspection export was loaded by a run not yet published."""
     sql = f"select count(*) from ({_UNPUBLISHED_FILES}) as files where kind = 'inspection_export'"
@@ -199,10 +233,14 @@ def skippable_models(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [] if exports_changed(con) else list(INSPECTION_MODELS)
 
 
-def dbt_vars(years: list[int] | None) -> str:
+def dbt_vars(years: list[int] | None, findings_from: int | None = None) -> str:
     """The ``--vars`` argument of ``dbt build``: ``{"rebuild_years": [...]}``; None (rebuild
-    every partition) gives ``{"rebuild_years": null}``."""
-    return json.dumps({"rebuild_years": None if years is None else [int(y) for y in years]})
+    every partition) gives ``{"rebuild_years": null}``. With ``findings_from``, also
+    ``rebuild_findings_from`` (``rebuild_findings_from()``)."""
+    out: dict = {"rebuild_years": None if years is None else [int(y) for y in years]}
+    if findings_from is not None:
+        out["rebuild_findings_from"] = int(findings_from)
+    return json.dumps(out)
 
 
 def rebuild_years_vars(

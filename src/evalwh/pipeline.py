@@ -166,21 +166,26 @@ def build_plan(
         return {
             "full_refresh": True,
             "rebuild_years": None,
+            "rebuild_findings_from": None,
             "skip_models": [],
             "why": full_because,
             "definition": definition,
         }
-    from evalwh.build_scope import rebuild_years, skippable_models
+    from evalwh.build_scope import rebuild_findings_from, rebuild_years, skippable_models
 
     with duckdb.connect(str(snapshot_db(paths)), read_only=True) as con:
         years = sorted(int(y) for y in rebuild_years(con, also_changed))
         skip = skippable_models(con)  # the inspection models, when no export changed
+        findings_from = None if skip else rebuild_findings_from(con)
     why = f"rebuild years {years}" if years else "no reporting year changed"
     if skip:
         why += "; no new inspection export"
+    elif findings_from is not None:
+        why += f"; re-sequence the findings with a row in an export ranked {findings_from}+"
     return {
         "full_refresh": False,
         "rebuild_years": years,
+        "rebuild_findings_from": findings_from,
         "skip_models": skip,
         "why": why,
         "definition": definition,
@@ -190,7 +195,14 @@ def build_plan(
 def read_build_plan(paths: Paths | None = None) -> dict:
     """The plan `prepare_build` wrote for the build in progress."""
     note = json.loads(_snapshot_note(paths or config.paths()).read_text())
-    keys = ("full_refresh", "rebuild_years", "skip_models", "why", "definition")
+    keys = (
+        "full_refresh",
+        "rebuild_years",
+        "rebuild_findings_from",
+        "skip_models",
+        "why",
+        "definition",
+    )
     return {k: note.get(k) for k in keys}
 
 
@@ -292,7 +304,11 @@ def dbt_build(paths: Paths | None = None) -> dict:
     # the years reach the models through the environment, not --vars: a new --vars value
     # makes dbt parse the whole project again (dbt_project/macros/rebuild_years.sql)
     years = plan["rebuild_years"]  # None in a full refresh
-    env = {"EVALWH_REBUILD_YEARS": "" if years is None else json.dumps(years)}
+    findings_from = plan["rebuild_findings_from"]  # None: every finding
+    env = {
+        "EVALWH_REBUILD_YEARS": "" if years is None else json.dumps(years),
+        "EVALWH_REBUILD_FINDINGS_FROM": "" if findings_from is None else str(findings_from),
+    }
     if previous and previous["failed"] and previous["command"] in ("build", "retry"):
         args = ["retry"]
     elif plan["full_refresh"]:

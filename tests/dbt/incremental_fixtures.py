@@ -8,7 +8,10 @@ by one published run. Each scenario adds files loaded by a new, unpublished run:
 * ``late_batch``: later batches re-reporting 2015 for both provinces with changed values
   (a secretary, a score, a target, outcomes and rectifications of 2014) and no problems at
   all, so fct_problem's 2015 partition becomes empty;
-* ``findings_only``: the last inspection export (a finding's state changes, a new one).
+* ``findings_only``: the last inspection export (a finding's state changes, a new one);
+* ``late_export``: an export dated between the two published ones, loaded late: it takes
+  rank 2, and the published export after it moves to rank 3 (as ingestion re-ranks), so
+  every finding must be re-sequenced.
 """
 
 from __future__ import annotations
@@ -30,17 +33,20 @@ from raw_fixtures import (
     build_ingest_db,
     commitment,
     evaluation,
+    finding_rows,
     next_year_workbook,
     officials,
     outcome,
     rectification,
+    sha,
 )
 
 NEW_RUN = "run-fixture-0002"
 JL_2017 = "reports/2017/jilin_2017.xlsx"
 EXPORT_3 = "inspections/findings_2017-01-15.csv"
 HELD_BACK = (JL_2017, EXPORT_3)
-SCENARIOS = ("new_year", "late_batch", "findings_only")
+LATE_EXPORT = "inspections/findings_2016-08-01.csv"
+SCENARIOS = ("new_year", "late_batch", "findings_only", "late_export")
 RAW_TABLES = (*SHEETS, "inspection_findings")
 D = dt.date
 
@@ -161,6 +167,8 @@ def scenario_ingest_db(path: Path, scenario: str) -> Path:
                 [wb.province_code, wb.year, wb.batch],
             )
         _as_new_run(con, [wb.path for wb in new_workbooks])
+        if scenario == "late_export":
+            _add_late_export(con)
         if scenario == "late_batch":
             # ingestion moves outcomes and rectifications whose commitment or problem the
             # current batch no longer has to the rejects (load.reconcile_links)
@@ -170,3 +178,46 @@ def scenario_ingest_db(path: Path, scenario: str) -> Path:
             )
             con.execute("delete from raw.rectifications where report_year = 2016")
     return path
+
+
+def _add_late_export(con) -> None:
+    """LATE_EXPORT, dated 2016-08-01, loaded by NEW_RUN: F-2016-001 with a state between
+    its first two. Ingestion ranks exports by date, so it takes rank 2 and the published
+    2016-09-01 export moves to rank 3, which changes the export_order of F-2016-002's row
+    there too, although no new export holds F-2016-002."""
+    con.execute(
+        "update raw.inspection_findings set export_order = export_order + 1 "
+        "where export_order >= 2"
+    )
+    rows = []
+    for row in finding_rows():
+        if row["export_order"] == 1 and row["finding_id"] == "F-2016-001":
+            rows.append(
+                {
+                    **row,
+                    "status": "rectified",
+                    "accountability_action": "admonishment",
+                    "export_date": D(2016, 8, 1),
+                    "export_order": 2,
+                    "source_file": LATE_EXPORT,
+                    "file_sha256": sha(LATE_EXPORT),
+                    "run_id": NEW_RUN,
+                }
+            )
+    _insert(con, "raw.inspection_findings", rows)
+    _insert(
+        con,
+        "audit.source_files",
+        [
+            dict(
+                path=LATE_EXPORT,
+                sha256=sha(LATE_EXPORT),
+                kind="inspection_export",
+                province_code=None,
+                year=None,
+                batch=None,
+                status="loaded",
+                run_id=NEW_RUN,
+            )
+        ],
+    )

@@ -92,6 +92,19 @@ EXPECTED_YEARS = {
     "late_batch": [2014, 2015, 2016, 2017],
     # the last export changes F-2016-001 (inspected 2016) and adds F-2017-001 (2017)
     "findings_only": [2016, 2017],
+    # the late export holds F-2016-001, inspected in 2016
+    "late_export": [2016],
+}
+
+# scenario -> the rebuild_findings_from build_scope must give: the lowest rank of a new
+# export, None when no export is new
+EXPECTED_FINDINGS_FROM = {
+    "new_year": None,  # no new export (the pipeline skips the inspection models then)
+    "late_batch": None,
+    "findings_only": 3,
+    # ranked 2, before the published export now ranked 3: F-2016-002's row there moved
+    # to rank 3 and is re-sequenced although no new export holds F-2016-002
+    "late_export": 2,
 }
 
 
@@ -102,7 +115,9 @@ def test_incremental_build_equals_full_rebuild(scenario, published_base, tmp_pat
         con.execute("attach ? as ingest (read_only)", [str(ingest)])
         con.execute("use ingest")
         years = build_scope.rebuild_years(con)
+        findings_from = build_scope.rebuild_findings_from(con)
     assert years == EXPECTED_YEARS[scenario]
+    assert findings_from == EXPECTED_FINDINGS_FROM[scenario]
 
     staging = tmp_path / "staging" / "evaluation.duckdb"
     staging.parent.mkdir()
@@ -113,13 +128,21 @@ def test_incremental_build_equals_full_rebuild(scenario, published_base, tmp_pat
     if scenario != "new_year":
         excluded.append("resource_type:test")
     incremental_root = tmp_path / "incremental"
-    vars_json = build_scope.dbt_vars(years)
+    vars_json = build_scope.dbt_vars(years, findings_from)
     dbt(incremental_root, ingest, staging, "build", "--exclude", *excluded, "--vars", vars_json)
     # it was incremental: the marts deleted and inserted the named partitions only
-    executed = (
-        incremental_root / "target" / "run" / "evalwh" / "models" / "marts" / "fct_problem.sql"
-    ).read_text()
+    run = incremental_root / "target" / "run" / "evalwh" / "models"
+    executed = (run / "marts" / "fct_problem.sql").read_text()
     assert f"identified_year in ({', '.join(map(str, years))})" in executed
+    # and the finding-grained marts replaced the re-sequenced findings only (or every one)
+    sequenced = (run / "intermediate" / "int_inspection_findings_sequenced.sql").read_text()
+    replaced = (run / "marts" / "fct_inspection_finding.sql").read_text()
+    if findings_from is None:
+        assert "export_order >=" not in sequenced
+        assert "delete from" in replaced and "where finding_id in" not in replaced
+    else:
+        assert f"rebuilt.export_order >= {findings_from}" in sequenced
+        assert "where finding_id in" in replaced
 
     full = tmp_path / "full" / "evaluation.duckdb"
     full.parent.mkdir()
@@ -132,3 +155,7 @@ def test_incremental_build_equals_full_rebuild(scenario, published_base, tmp_pat
 def test_rebuild_years_vars_json():
     assert json.loads(build_scope.dbt_vars([2025, 2024])) == {"rebuild_years": [2025, 2024]}
     assert json.loads(build_scope.dbt_vars(None)) == {"rebuild_years": None}
+    assert json.loads(build_scope.dbt_vars([2025], 23)) == {
+        "rebuild_years": [2025],
+        "rebuild_findings_from": 23,
+    }

@@ -1,12 +1,15 @@
 -- Every state a finding has been in: one row per finding per export, in export order,
 -- with the previous export's status and whether this row is the current state
--- (the finding's row in the latest export that holds it).
+-- (the finding's row in the latest export that holds it). In an incremental build with
+-- rebuild_findings_from set, only the findings of the new exports (all of their rows):
+-- the finding-grained marts replace just those (macros/rebuild_findings.sql).
 
 with
 
 findings as (
 
     select * from {{ ref('stg_ingest__inspection_findings') }}
+    where {{ rebuild_findings_filter('finding_id', ref('stg_ingest__inspection_findings')) }}
 
 ),
 

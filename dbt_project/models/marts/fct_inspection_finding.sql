@@ -1,4 +1,13 @@
 -- Current state of every finding: its row in the latest export (highest export_order).
+-- Incremental by finding: strategy replace_findings (macros/rebuild_findings.sql).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_findings',
+        on_schema_change='fail',
+    )
+}}
+{{ require_whole_findings_unless_incremental() }}
 
 with
 

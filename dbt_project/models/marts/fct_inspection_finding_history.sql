@@ -1,5 +1,14 @@
 -- Every state a finding has been in: one row per finding per export (additive to the
 -- published contract).
+-- Incremental by finding: strategy replace_findings (macros/rebuild_findings.sql).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_findings',
+        on_schema_change='fail',
+    )
+}}
+{{ require_whole_findings_unless_incremental() }}
 
 with
 

@@ -55,18 +55,15 @@
 {% macro get_incremental_replace_findings_sql(arg_dict) -%}
     {#- Incremental strategy `replace_findings`: delete the rows of every finding the build
         re-sequenced (every row when rebuild_findings_from is not set) and insert the rebuilt
-        rows, in the one transaction of the incremental materialization. A re-sequenced
-        finding keeps at least the row of the new export that holds it, so the new rows name
-        every finding to replace. -#}
+        rows, in the one transaction of the incremental materialization. Rows are never
+        taken away from a finding, so the rebuilt rows name every finding to replace. -#}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
-    {%- if rebuild_findings_from() is none -%}
-    delete from {{ target }};
-    {%- else -%}
     delete from {{ target }}
-    where finding_id in (select rebuilt.finding_id from {{ source }} as rebuilt);
-    {%- endif %}
+    {%- if rebuild_findings_from() is not none %}
+        where finding_id in (select rebuilt.finding_id from {{ source }} as rebuilt)
+    {%- endif %};
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }}

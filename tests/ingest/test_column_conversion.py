@@ -280,6 +280,8 @@ plain_texts = st.lists(
     st.one_of(
         st.text(alphabet="ab C1-党建，Ａ", max_size=6),
         st.sampled_from(["", "-", "N/A", "NA", "无数据", " x", "x ", "a  b", "a\nb", "\u3000"]),
+        st.sampled_from(CODES),
+        st.text(alphabet="0123456789１٣.", min_size=5, max_size=10),
     ),
     max_size=10,
 )
@@ -296,6 +298,8 @@ def test_whole_column_text_shortcuts_agree_with_each_cell(texts):
         (n.clean_texts(texts), n.clean_text),
         (n.clean_texts(texts, required=True), required_text),
         (n.identifiers(texts), identifier),
+        (n.identifiers(texts, required=False), rows.linked_cell),
+        (n.region_codes(texts), rows.region_cell),
     ):
         if told is not None:
             assert [_typed(t) for t in told] == each(rule)
@@ -306,6 +310,10 @@ def test_whole_column_text_shortcuts_take_plain_columns_and_leave_the_rest():
     assert n.clean_texts(["a", ""], required=True) is None  # a blank: missing_value
     assert n.identifiers(["C1", "P2024-220100-01"]) == ["C1", "P2024-220100-01"]
     assert n.identifiers(["Ｃ1"]) is None  # fold_width changes it
+    assert n.identifiers(["C1", ""], required=False) == ["C1", None]
+    assert n.region_codes(["220100", "220102001"]) == ["220100", "220102001"]
+    assert n.region_codes(["220100", "22010"]) is None
+    assert n.region_codes(["２２０１００"]) is None  # full-width: each one is looked at
     for messy in ([" a"], ["a "], ["a  b"], ["a\nb"], ["a\u3000b"], ["a\xa0b"]):
         assert n.clean_texts(messy) is None
 
@@ -314,7 +322,7 @@ def test_whole_column_text_shortcuts_take_plain_columns_and_leave_the_rest():
 @given(
     st.lists(
         st.one_of(
-            st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "\u3000", "x", " x", "注", "说明a", "填报说明", " 注", "a"]), st.floats(), st.integers(), st.dates()), max_size=4),
+            st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "\u3000", "x", " x", "注", "说明a", "说x", "填表", "填报说明", " 注", "a"]), st.floats(), st.integers(), st.dates()), max_size=4),
             note_rows,
             blank_rows,
         ),

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from evalwh.ingest import normalize as n
 from evalwh.ingest import rows
 from evalwh.ingest.errors import RowError
-from evalwh.ingest.grid import NOTE_PREFIXES, Header, _first_cells, data_rows
+from evalwh.ingest.grid import NOTE_PREFIXES, WHITESPACE, Header, _first_cells, data_rows
 
 _SPACE_RE = re.compile(r"\s+")
 
@@ -126,3 +126,7 @@ def test_first_cells_agrees_with_clean_text_on_blanks_and_notes(row):
     assert count == ref_count
     if count:
         assert first.startswith(NOTE_PREFIXES) == ref_first.startswith(NOTE_PREFIXES)
+
+
+def test_the_whitespace_list_is_every_character_str_isspace_holds_for():
+    assert {chr(c) for c in range(0x110000) if chr(c).isspace()} == WHITESPACE

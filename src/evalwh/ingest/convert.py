@@ -174,9 +174,9 @@ def column_outcomes(cells: Sequence, cell: Cell) -> tuple[list, bool]:
         table = {key: _outcome(rule, key[1]) for key in dict.fromkeys(keys)}
     out = list(map(table.__getitem__, keys))
     failed = any(value is FAILED for value in table.values())
-    if float in types:
+    if float in types and (0.0 in table if keys is cells else (float, 0.0) in table):
         by_sign: dict[float, Any] = {}
-        for i in [i for i, c in enumerate(cells) if c == 0 and type(c) is float]:
+        for i in [i for i, c in enumerate(cells) if type(c) is float and c == 0]:
             sign = math.copysign(1.0, cells[i])
             if sign not in by_sign:
                 by_sign[sign] = _outcome(rule, cells[i])
@@ -247,9 +247,10 @@ def _convert(
         outcomes = {name: [out[i] for i in passed] for name, out in outcomes.items()}
     columns = rules.combine(outcomes, ctx) if rules.combine else outcomes
 
-    # the rows set aside, through their row converter: a record, or the RowError it raises
+    # the rows set aside, through their row converter: a record, or the reason of the RowError
+    # it raises (the reason only: an exception kept would hold its traceback, and that the frames)
     convert = CONVERTERS[table]
-    aside: dict[int, tuple[DataRow, dict | RowError]] = {}
+    aside: dict[int, tuple[DataRow, dict | str]] = {}
     for i in sorted(failed):
         row = data_row(grid, header, indices[i])
         try:
@@ -257,19 +258,19 @@ def _convert(
                 raise _bad_width(row, width)
             aside[i] = (row, convert(row.values, ctx))
         except RowError as exc:
-            aside[i] = (row, exc)
+            aside[i] = (row, exc.reason)
 
     key = UNIQUE_KEYS[table]
     keys, regions = columns[key], columns.get("region_code")
     region_set = set(regions) if regions is not None else {None}
     if (
-        all(isinstance(result, RowError) for _row, result in aside.values())
+        all(type(result) is str for _row, result in aside.values())
         and len(set(keys)) == len(keys)
         and (checks.roster is None or checks.roster.issuperset(region_set - {None}))
         and (checks.known_regions is None or checks.known_regions.issuperset(region_set))
     ):
         rejects = [
-            Reject(checks.file, checks.sheet, row.row_number, result.reason, row.raw)
+            Reject(checks.file, checks.sheet, row.row_number, result, row.raw)
             for row, result in aside.values()
         ]
         return columns, [indices[i] for i in passed], rejects
@@ -281,7 +282,7 @@ def _checked_row_by_row(
     header: Header,
     indices: list[int],
     columns: Columns,
-    aside: dict[int, tuple[DataRow, dict | RowError]],
+    aside: dict[int, tuple[DataRow, dict | str]],
     key: str,
     checks: _Checks,
 ) -> tuple[Columns, list[int], list[Reject]]:
@@ -301,8 +302,8 @@ def _checked_row_by_row(
         item: int | dict
         if i in aside:
             row, result = aside[i]
-            if isinstance(result, RowError):
-                reject(i, row, result.reason)
+            if type(result) is str:
+                reject(i, row, result)
                 continue
             item, value, region = result, result[key], result.get("region_code")
         else:

@@ -11,6 +11,13 @@ from evalwh.ingest.vocabulary import Column
 
 HEADER_SEARCH_ROWS = 50
 NOTE_PREFIXES = ("填报说明", "说明", "注")
+# Every character str.isspace() holds for (tests/ingest/test_fast_paths.py checks the list)
+WHITESPACE = frozenset(
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# A first cell that starts with none of these is neither blank nor a note
+_MAYBE_NOT_DATA = WHITESPACE | {prefix[0] for prefix in NOTE_PREFIXES}
 
 
 @dataclass(frozen=True)
@@ -120,13 +127,14 @@ def data_row_indices(grid: Sequence[Sequence[object]], header: Header) -> list[i
     """The 0-based grid indices of the rows data_rows yields, without making them.
 
     A row whose first cell is plainly data is data until the first note row: text that starts
-    with neither whitespace nor a note prefix, or a number or a date (not None, not NaN). Any
-    other row, and every row from the first note on, is judged by data_rows' own rule.
+    with neither whitespace nor the first character of a note prefix, or a number or a date
+    (not None, not NaN). Any other row, and every row from the first note on, is judged by
+    data_rows' own rule.
     """
     start = header.row_index + 1
     rows = grid[start:]
     plain = [
-        (cell != "" and not cell[0].isspace() and not cell.startswith(NOTE_PREFIXES))
+        (cell != "" and cell[0] not in _MAYBE_NOT_DATA)
         if type(cell) is str
         else (cell is not None and cell == cell)
         for cell in [row[0] if row else None for row in rows]

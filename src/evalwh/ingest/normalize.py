@@ -78,12 +78,13 @@ def clean_texts(texts: list[str], required: bool = False) -> list[str | None] | 
     return [text or None for text in texts]
 
 
-def identifiers(texts: list[str]) -> list[str] | None:
+def identifiers(texts: list[str], required: bool = True) -> list[str | None] | None:
     """[parse_identifier(t) for t in texts] when every text is ASCII (which fold_width leaves
-    as it is), non-blank and one clean_text returns as it is; else None."""
+    as it is), non-blank and one clean_text returns as it is; else None. Without `required`,
+    [fold_width(clean_text(t)) or None ...] for such texts, blank ones allowed."""
     if not "".join(texts).isascii():
         return None
-    return clean_texts(texts, required=True)
+    return clean_texts(texts, required=required)
 
 
 def header_key(value: object) -> str:
@@ -274,6 +275,15 @@ def parse_region_code(value: object) -> str:
     if text is None:
         raise ValueError(f"not a 6- or 9-digit region code: {value!r}")
     return text
+
+
+def region_codes(texts: list[str]) -> list[str] | None:
+    """[parse_region_code(t) for t in texts] when every text is 6 or 9 ASCII digits (the code
+    as it is); else None."""
+    joined = "".join(texts)
+    if joined.isascii() and joined.isdigit() and set(map(len, texts)) <= {6, 9}:
+        return list(texts)
+    return None
 
 
 @lru_cache(maxsize=65536)  # a region's code recurs on every sheet and every row it owns

@@ -300,7 +300,7 @@ def _enum_of(field: str, enum: str) -> Cell:
 
 
 def _region_of(field: str = "region_code") -> Cell:
-    return Cell(field, region_cell)
+    return Cell(field, region_cell, n.region_codes)
 
 
 def _text_of(field: str) -> Cell:
@@ -437,7 +437,9 @@ def _finding_cells(ctx: Context) -> Cells:
         "category_code": _enum_of("category", "category"),
         "severity": _enum_of("severity", "severity"),
         "description": _text_of("description"),
-        "linked_problem_id": Cell("linked_problem_id", linked_cell),
+        "linked_problem_id": Cell(
+            "linked_problem_id", linked_cell, partial(n.identifiers, required=False)
+        ),
         "rectify_deadline": _date_of("rectify_deadline"),
         "status": _enum_of("status", "rectification_status"),
         "accountability_action": _enum_of("accountability_action", "accountability_action"),

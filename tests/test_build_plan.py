@@ -147,3 +147,27 @@ def test_mode_year_reloads_that_year_and_rebuilds_only_the_years_it_reaches(ware
     assert version.version == 3
     # the same files loaded again: the same marts as a full build of them
     assert _marts(warehouse_copy.published_db) == _marts(builds["full_paths"].published_db)
+
+
+def test_a_failed_ingest_runs_files_are_rebuilt_once_then_count_as_published(warehouse_copy):
+    """A run that failed after committing some files: the next build rebuilds their years,
+    and once that build is published the run counts as published, so the build after it
+    rebuilds nothing (left unpublished, its years would be rebuilt by every build)."""
+    paths = warehouse_copy
+    with duckdb.connect(str(paths.ingest_db)) as con:
+        (run_id,) = con.execute(
+            "select run_id from audit.load_runs where files_loaded > 0 "
+            "order by started_at desc limit 1"
+        ).fetchone()
+        con.execute(
+            "update audit.load_runs set status = 'failed', published = false where run_id = ?",
+            [run_id],
+        )
+    pipeline.run_all(paths)
+    assert pipeline.read_build_plan(paths)["rebuild_years"]  # the failed run's years
+    with duckdb.connect(str(paths.ingest_db), read_only=True) as con:
+        assert con.execute(
+            "select published from audit.load_runs where run_id = ?", [run_id]
+        ).fetchone() == (True,)
+    pipeline.prepare_build(paths)
+    assert pipeline.read_build_plan(paths)["rebuild_years"] == []

@@ -230,10 +230,12 @@ def _snapshot_taken_at(paths: Paths) -> dt.datetime:
     return dt.datetime.fromisoformat(json.loads(_snapshot_note(paths).read_text())["taken_at"])
 
 
-# Every ingest run that finished before the snapshot reaches the version built from it.
+# Every ingest run that ended before the snapshot reaches the version built from it: the
+# failed and interrupted ones too (each file commits whole, so what they loaded is in the
+# snapshot). Left unpublished, their files' years would be rebuilt by every later build.
 _MARK_PUBLISHED = (
     "update audit.load_runs set published = true "
-    "where status = 'succeeded' and not published and finished_at <= ?"
+    "where status <> 'running' and not published and finished_at <= ?"
 )
 
 

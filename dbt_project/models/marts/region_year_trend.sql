@@ -181,8 +181,13 @@ final as (
         cast(joined.year as integer) as year,
         joined.rating,
         joined.score,
-        -- vs the year before exactly: NULL for a region's first year (or after a gap)
-        joined.score - previous_year.score as score_change,
+        -- vs the year before exactly: NULL for a region's first year (or after a gap).
+        -- Subtracted as decimals, as a person would: 88.3 - 85.1 is 3.2, where doubles
+        -- give 3.1999999999999886 (scores carry at most 6 decimal places)
+        cast(
+            cast(joined.score as decimal(18, 6))
+            - cast(previous_year.score as decimal(18, 6)) as double
+        ) as score_change,
         cast(joined.commitments_due as integer) as commitments_due,
         joined.fulfilment_rate,
         joined.fulfilment_rate - previous_year.fulfilment_rate

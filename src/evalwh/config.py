@@ -71,6 +71,11 @@ class Paths:
     def lock_file(self) -> Path:
         return self.warehouse_dir / ".pipeline.lock"
 
+    @property
+    def font_cache_dir(self) -> Path:
+        """The report's font subsets (evalwh.report.fonts.FontCache): derived, safe to delete."""
+        return self.warehouse_dir / "cache" / "fonts"
+
 
 def paths(raw_dir: str | Path | None = None, warehouse_dir: str | Path | None = None) -> Paths:
     """Resolve the locations: explicit arguments, then the environment, then the defaults."""

@@ -399,5 +399,5 @@ def build_latest(paths=None, lang: str = "zh") -> ReportResult:
         year,
         lang=lang,
         out_dir=paths.report_dir(year),
-        font_cache_dir=paths.warehouse_dir / "cache" / "fonts",
+        font_cache_dir=paths.font_cache_dir,
     )

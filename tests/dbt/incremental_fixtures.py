@@ -186,8 +186,7 @@ def _add_late_export(con) -> None:
     2016-09-01 export moves to rank 3, which changes the export_order of F-2016-002's row
     there too, although no new export holds F-2016-002."""
     con.execute(
-        "update raw.inspection_findings set export_order = export_order + 1 "
-        "where export_order >= 2"
+        "update raw.inspection_findings set export_order = export_order + 1 where export_order >= 2"
     )
     rows = []
     for row in finding_rows():

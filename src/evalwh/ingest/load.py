@@ -31,7 +31,7 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,6 +108,61 @@ def sha256_of(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+# A file changed less than this long before it was hashed is not remembered: on a file system
+# with coarse timestamps, a second write within the same tick would leave them unchanged
+# (git's "racy" entries, handled the same way).
+RACY_SECONDS = 2.0
+HASH_THREADS = 4  # reading files is mostly I/O; hashlib releases the GIL on large blocks
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a path's stat says about its content: equal fingerprints, the same bytes (a write
+    changes mtime and ctime, which no tool can set back; a replacement changes the inode)."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, path: Path) -> Fingerprint:
+        st = path.stat()
+        return cls(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def file_sha256(
+    path: Path, rel: str, remembered: dict[str, tuple[Fingerprint, str]]
+) -> tuple[str, tuple | None]:
+    """The sha256 of the file at ``path``: from ``remembered`` (audit.file_fingerprints) when
+    its fingerprint is unchanged, else read and hashed. The second item is the row to remember
+    it by next time (None when nothing new is to be remembered, or the file just changed)."""
+    before = Fingerprint.of(path)
+    known = remembered.get(rel)
+    if known is not None and known[0] == before:
+        return known[1], None
+    sha = sha256_of(path)
+    if Fingerprint.of(path) != before:  # written to while it was read: hash it again next run
+        return sha, None
+    if time.time_ns() - max(before.mtime_ns, before.ctime_ns) < RACY_SECONDS * 1e9:
+        return sha, None
+    return sha, (rel, before.size, before.mtime_ns, before.ctime_ns, before.inode, sha)
+
+
+def _remembered(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[Fingerprint, str]]:
+    rows = con.execute(
+        "select path, size, mtime_ns, ctime_ns, inode, sha256 from audit.file_fingerprints"
+    ).fetchall()
+    return {path: (Fingerprint(*stat), sha) for path, *stat, sha in rows}
+
+
+def _remember(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
+    if rows:
+        con.executemany(
+            "insert or replace into audit.file_fingerprints values (?, ?, ?, ?, ?, ?)", rows
+        )
 
 
 # ---------------------------------------------------------------------------- discovery
@@ -556,6 +611,7 @@ def _run(con, paths: Paths, summary: RunSummary, workers: int, progress, kinds) 
     seen_shas = {sha for _path, sha in known}
     fresh: list[Candidate] = []
     copies: list[Candidate] = []
+    inside: list[tuple[Path, str, str]] = []
     for path, rel, kind in discover(paths, kinds):
         summary.files_seen += 1
         if not _inside(path, paths.raw_dir):  # never read: no hash, recorded once
@@ -568,7 +624,14 @@ def _run(con, paths: Paths, summary: RunSummary, workers: int, progress, kinds) 
                     QuarantineError("outside_landing_zone", "links outside raw/"),
                 )
             continue
-        candidate = Candidate(path, rel, kind, sha256_of(path))
+        inside.append((path, rel, kind))
+    # the files' sha256, in discovery order: a file seen before (same fingerprint) is not read
+    remembered = _remembered(con)
+    with ThreadPoolExecutor(HASH_THREADS) as hashing:
+        digests = list(hashing.map(lambda f: file_sha256(f[0], f[1], remembered), inside))
+    with_tx(con, lambda: _remember(con, [row for _sha, row in digests if row]))
+    for (path, rel, kind), (sha, _row) in zip(inside, digests, strict=True):
+        candidate = Candidate(path, rel, kind, sha)
         if (rel, candidate.sha256) in known:
             summary.files_already_seen += 1
         elif candidate.sha256 in seen_shas:

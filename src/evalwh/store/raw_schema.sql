@@ -144,6 +144,18 @@ create table if not exists audit.source_files (
     primary key (path, sha256)
 );
 
+-- What the ingestion last hashed, per landing-zone path: a file whose size, mtime, ctime and
+-- inode all still match is not read again to know its sha256 (evalwh.ingest.load.file_sha256).
+-- A cache, internal to the ingest DB (not copied into the published file); safe to empty.
+create table if not exists audit.file_fingerprints (
+    path VARCHAR primary key,                          -- relative to the raw dir
+    size BIGINT not null,
+    mtime_ns BIGINT not null,
+    ctime_ns BIGINT not null,
+    inode BIGINT not null,
+    sha256 VARCHAR not null
+);
+
 create table if not exists audit.quarantine (
     file VARCHAR not null,
     reason VARCHAR not null,

@@ -4,11 +4,18 @@
 for it with ``os.wait4`` and returns its exit status, output, wall time and peak RSS
 (``ru_maxrss`` of the child). An address-space limit (RLIMIT_AS) is a safety net only: the
 tests assert the measured peak, well below that limit.
+
+The child's code runs in a grandchild started by a small launcher (``_LAUNCHER``), which reports
+the code's own ``ru_maxrss``. Started directly by fork + exec from the pytest worker, the child
+would be charged for the worker: Linux carries the peak RSS of the address space a process had
+before ``exec`` (here a copy of the worker, which grows to hundreds of MB over a run) into
+``ru_maxrss``, so the same ingest measured 180 MB alone and 325 MB late in a full run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import resource
@@ -56,6 +63,29 @@ def _limits(address_space: int | None) -> Callable[[], None] | None:
     return apply
 
 
+# argv: the pipe's write end, then `-c` code and its args. Forked from this small process, the
+# grandchild's ru_maxrss starts from the launcher's image (about 10 MB), not the test's.
+_LAUNCHER = """
+import json, os, signal, sys
+report = int(sys.argv[1])
+pid = os.fork()
+if pid == 0:
+    os.close(report)
+    os.execv(sys.executable, [sys.executable, "-c", *sys.argv[2:]])
+os.write(report, b"%d\\n" % pid)
+for sig in (signal.SIGINT, signal.SIGTERM):
+    signal.signal(sig, lambda number, frame: os.kill(pid, number))
+_, status, usage = os.wait4(pid, 0)
+os.write(report, json.dumps({"maxrss_kib": usage.ru_maxrss}).encode())
+os.close(report)
+if os.WIFSIGNALED(status):
+    if os.WTERMSIG(status) not in (signal.SIGKILL, signal.SIGSTOP):
+        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    os.kill(os.getpid(), os.WTERMSIG(status))
+sys.exit(os.WEXITSTATUS(status))
+"""
+
+
 def start(
     code: str,
     *args: str,
@@ -66,8 +96,10 @@ def start(
     """Start `python -c code args...` in a new session. Its output is drained continuously (a
     child that fills a pipe nobody reads would block): `read_line()` gives stdout line by line,
     `wait_measured()` all of it."""
+    report_read, report_write = os.pipe()
     proc = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(code), *args],
+        [sys.executable, "-c", _LAUNCHER, str(report_write), textwrap.dedent(code), *args],
+        pass_fds=(report_write,),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -77,6 +109,9 @@ def start(
         start_new_session=True,
         preexec_fn=_limits(address_space),
     )
+    os.close(report_write)
+    proc.report_fd = report_read
+    proc.code_pid = _read_pid(report_read)  # the process running `code` (a lock names it)
     proc.started_at = time.monotonic()
     proc.lines = queue.Queue()
     proc.out, proc.err = [], []
@@ -131,9 +166,30 @@ def wait_measured(proc: subprocess.Popen, timeout: float) -> ChildResult:
         "".join(proc.out),
         "".join(proc.err),
         seconds,
-        usage.ru_maxrss * 1024,  # KiB on Linux
+        _code_maxrss_kib(proc, usage) * 1024,  # KiB on Linux
         timed_out.is_set(),
     )
+
+
+def _read_pid(fd: int) -> int | None:
+    """The first line the launcher writes: its child's pid (None if it died before)."""
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = os.read(fd, 1)
+        if not chunk:
+            return None
+        line += chunk
+    return int(line)
+
+
+def _code_maxrss_kib(proc: subprocess.Popen, launcher_usage) -> int:
+    """The code's own peak RSS, as the launcher reported it; when the launcher was killed
+    before it could (kill -9 of the session), the launcher's, which also counts this process."""
+    with os.fdopen(proc.report_fd, "rb") as report:
+        data = report.read()
+    if data:
+        return int(json.loads(data)["maxrss_kib"])
+    return launcher_usage.ru_maxrss
 
 
 def run_child(

@@ -31,7 +31,7 @@ def test_cli_ingest_waits_for_the_lock_holder_or_exits_naming_it(tmp_path):
 
     refused = wait_measured(start(CLI, *args, env=child_env(EVALWH_LOCK_WAIT_SECONDS="0")), 60)
     assert refused.returncode == 1
-    assert f"held by pid {holder.pid}" in refused.stderr
+    assert f"held by pid {holder.code_pid}" in refused.stderr
     assert "another ingest/build/publish run is in progress" in refused.stderr
     assert not (wh / "ingest" / "ingest.duckdb").exists()  # it wrote nothing
 
@@ -62,7 +62,7 @@ def test_a_second_make_run_says_who_holds_the_run_lock(tmp_path):
             start("from evalwh.orchestrate import main; main()", "run", env=env), 60
         )
         assert second.returncode == 1
-        assert f"held by pid {holder.pid}" in second.stderr
+        assert f"held by pid {holder.code_pid}" in second.stderr
         assert not (tmp_path / "airflow_home").exists()  # nothing started
     finally:
         from .procs import kill_group

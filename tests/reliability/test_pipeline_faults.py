@@ -195,7 +195,7 @@ def test_a_second_run_told_not_to_wait_exits_naming_the_holder(wh):
     refused = wait_measured(second, 120)
     assert refused.returncode == 1
     assert "PipelineLockedError" in refused.stderr
-    assert f"held by pid {first.pid}" in refused.stderr
+    assert f"held by pid {first.code_pid}" in refused.stderr
     assert finish(first)[0] == 2
     assert_whole_version(wh, 2)
     assert (

@@ -33,6 +33,7 @@ from raw_fixtures import (
     build_ingest_db,
     commitment,
     evaluation,
+    export_source_file_row,
     finding_rows,
     next_year_workbook,
     officials,
@@ -204,19 +205,4 @@ def _add_late_export(con) -> None:
                 }
             )
     _insert(con, "raw.inspection_findings", rows)
-    _insert(
-        con,
-        "audit.source_files",
-        [
-            dict(
-                path=LATE_EXPORT,
-                sha256=sha(LATE_EXPORT),
-                kind="inspection_export",
-                province_code=None,
-                year=None,
-                batch=None,
-                status="loaded",
-                run_id=NEW_RUN,
-            )
-        ],
-    )
+    _insert(con, "audit.source_files", [export_source_file_row(LATE_EXPORT, NEW_RUN)])

@@ -400,20 +400,22 @@ def source_file_rows(wbs: list[Workbook]) -> list[dict]:
             run_id=RUN_ID,
         ),
     ]
-    rows += [
-        dict(
-            path=path,
-            sha256=sha(path),
-            kind="inspection_export",
-            province_code=None,
-            year=None,
-            batch=None,
-            status="loaded",
-            run_id=RUN_ID,
-        )
-        for path, _, _ in EXPORTS
-    ]
+    rows += [export_source_file_row(path) for path, _, _ in EXPORTS]
     return rows
+
+
+def export_source_file_row(path: str, run_id: str = RUN_ID) -> dict:
+    """audit.source_files' row of an inspection export loaded by run ``run_id``."""
+    return dict(
+        path=path,
+        sha256=sha(path),
+        kind="inspection_export",
+        province_code=None,
+        year=None,
+        batch=None,
+        status="loaded",
+        run_id=run_id,
+    )
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:

@@ -33,9 +33,16 @@ import pyarrow as pa
 
 from evalwh.ingest.errors import Reject, RowError
 from evalwh.ingest.grid import DataRow, Header, data_row, data_row_indices, data_rows
-from evalwh.ingest.rows import COLUMN_RULES, CONVERTERS, UNIQUE_KEYS, Cell, CellRule, Context
+from evalwh.ingest.rows import (
+    COLUMN_RULES,
+    CONVERTERS,
+    UNIQUE_KEYS,
+    Cell,
+    CellRule,
+    Columns,
+    Context,
+)
 
-Columns = dict[str, list]
 Grid = Sequence[Sequence[object]]
 
 
@@ -360,6 +367,11 @@ def export_columns(
     columns, rows, rejects = _convert(grid, header, "inspection_findings", ctx, checks)
     columns["row_number"] = [i + 1 for i in rows]
     return columns, rejects
+
+
+def records_as_columns(records: list[dict]) -> Columns:
+    """The reference loops' records (all with the same keys) as columns."""
+    return {key: [r[key] for r in records] for key in records[0]} if records else {}
 
 
 def arrow(columns: Columns) -> pa.Table:

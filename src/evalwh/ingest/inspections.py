@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from evalwh.ingest import normalize as n
-from evalwh.ingest.convert import arrow, export_columns, export_records
+from evalwh.ingest.convert import arrow, export_columns, export_records, records_as_columns
 from evalwh.ingest.errors import QuarantineError, Reject
 from evalwh.ingest.grid import Header, find_header
 from evalwh.ingest.vocabulary import inspection_columns
@@ -103,7 +103,7 @@ def parse_export(
     parsed = ParsedExport(export_date, (export_date, rest), encoding)
     if row_by_row:
         records, parsed.rejects = export_records(grid, header, name, known_regions)
-        columns = {key: [r[key] for r in records] for key in records[0]} if records else {}
+        columns = records_as_columns(records)
     else:
         columns, parsed.rejects = export_columns(grid, header, name, known_regions)
     if columns.get("row_number"):

@@ -17,7 +17,7 @@ import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
 from evalwh.ingest import normalize as n
-from evalwh.ingest.convert import arrow, sheet_columns, sheet_records
+from evalwh.ingest.convert import arrow, records_as_columns, sheet_columns, sheet_records
 from evalwh.ingest.errors import QuarantineError, Reject
 from evalwh.ingest.grid import find_header
 from evalwh.ingest.rows import Context
@@ -269,7 +269,7 @@ def parse_workbook(
         checked = roster if spec.table in ROSTER_CHECKED else None
         if row_by_row:
             records, rejects = sheet_records(*args, checked)
-            columns = {key: [r[key] for r in records] for key in records[0]} if records else {}
+            columns = records_as_columns(records)
         else:
             columns, rejects = sheet_columns(*args, checked)
         parsed.rejects.extend(rejects)

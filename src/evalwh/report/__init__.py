@@ -288,10 +288,12 @@ def static_vocabulary() -> str:
 def default_font_cache_dir(published_db: str | Path) -> Path | None:
     """<warehouse>/cache/fonts for a published file where the warehouse keeps it
     (<warehouse>/published/evaluation.duckdb); None (no cache) for a file anywhere else."""
+    from evalwh import config
+
     path = Path(published_db).resolve()
     if path.parent.name != "published":
         return None
-    return path.parent.parent / "cache" / "fonts"
+    return config.paths(warehouse_dir=path.parent.parent).font_cache_dir
 
 
 _DEFAULT = object()

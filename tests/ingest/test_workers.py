@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import pickle
 import shutil
+import subprocess
+import sys
 
 from evalwh import config
 from evalwh.ingest.errors import QuarantineError, RowError
@@ -71,3 +73,18 @@ def test_a_landing_zone_with_bad_files_ingests_the_same_with_workers(tmp_path):
     assert two.files_quarantined == one.files_quarantined > 0
     assert sorted(two.quarantined) == sorted(one.quarantined)
     assert (two.rows_loaded, two.rows_rejected) == (one.rows_loaded, one.rows_rejected)
+
+
+def test_parse_workers_start_with_pyarrow_warmed_up():
+    # pyarrow's first list conversion imports pandas (about 1 s of CPU): the pool's parent
+    # pays it once before the workers fork, rather than every worker paying it again.
+    code = (
+        "import sys\n"
+        "from evalwh.ingest.load import _worker_pool\n"
+        "assert 'pandas' not in sys.modules\n"
+        "pool = _worker_pool(2)\n"
+        "print(pool.submit(eval, \"'pandas' in __import__('sys').modules\").result())\n"
+        "pool.shutdown()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

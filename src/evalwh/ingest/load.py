@@ -237,6 +237,10 @@ def _parse_file(
 def _worker_pool(workers: int) -> ProcessPoolExecutor | None:
     """A pool of parser processes, or None where this process may not start children (a
     daemonic host such as a Celery prefork worker)."""
+    # pyarrow's first conversion of a Python list imports pandas (about 1 s of CPU), to ask
+    # whether the list is a pandas object. Done here, before the workers fork, they inherit it
+    # instead of each paying it; this process would pay it anyway for its own tables.
+    pa.array([0])
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
         pool.submit(int).result()

@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import duckdb
@@ -144,6 +145,18 @@ def prepare_build(
     }
 
 
+@dataclass(frozen=True)
+class BuildPlan:
+    """What `prepare_build` plans for a build and writes beside the snapshot (as a dict)."""
+
+    full_refresh: bool
+    rebuild_years: list[int] | None  # None: every partition
+    rebuild_findings_from: int | None  # None: every finding
+    skip_models: list[str]
+    why: str
+    definition: dict
+
+
 def build_plan(
     paths: Paths, mode: str, from_published: bool, also_changed: tuple[int, ...] = ()
 ) -> dict:
@@ -163,14 +176,7 @@ def build_plan(
     elif published_definition(paths) != definition:
         full_because = "the dbt project or the expectations changed since the published build"
     if full_because:
-        return {
-            "full_refresh": True,
-            "rebuild_years": None,
-            "rebuild_findings_from": None,
-            "skip_models": [],
-            "why": full_because,
-            "definition": definition,
-        }
+        return asdict(BuildPlan(True, None, None, [], full_because, definition))
     from evalwh.build_scope import rebuild_findings_from, rebuild_years, skippable_models
 
     with duckdb.connect(str(snapshot_db(paths)), read_only=True) as con:
@@ -182,28 +188,13 @@ def build_plan(
         why += "; no new inspection export"
     elif findings_from is not None:
         why += f"; re-sequence the findings with a row in an export ranked {findings_from}+"
-    return {
-        "full_refresh": False,
-        "rebuild_years": years,
-        "rebuild_findings_from": findings_from,
-        "skip_models": skip,
-        "why": why,
-        "definition": definition,
-    }
+    return asdict(BuildPlan(False, years, findings_from, skip, why, definition))
 
 
 def read_build_plan(paths: Paths | None = None) -> dict:
     """The plan `prepare_build` wrote for the build in progress."""
     note = json.loads(_snapshot_note(paths or config.paths()).read_text())
-    keys = (
-        "full_refresh",
-        "rebuild_years",
-        "rebuild_findings_from",
-        "skip_models",
-        "why",
-        "definition",
-    )
-    return {k: note.get(k) for k in keys}
+    return {f.name: note.get(f.name) for f in fields(BuildPlan)}
 
 
 def reload_year(paths: Paths, year: int) -> dict:

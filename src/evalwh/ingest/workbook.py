@@ -225,12 +225,6 @@ def read_cover(book: CalamineWorkbook, names: dict[str, str]) -> Cover:
     )
 
 
-def peek_cover(path: Path) -> Cover:
-    """Only the cover sheet: cheap, used to order files before the full parse."""
-    book = _open(path)
-    return read_cover(book, _sheet_names(book))
-
-
 def parse_workbook(
     path: Path, display_name: str | None = None, row_by_row: bool = False
 ) -> ParsedWorkbook:

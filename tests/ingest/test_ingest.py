@@ -569,7 +569,10 @@ def test_a_utf8_row_in_a_gb18030_export_is_quarantined_even_when_it_decodes_as_g
 
 
 def test_a_gb18030_export_is_not_taken_for_mixed_encodings():
-    descriptions = ["张三", "值班制度落实不到位", "党员活动室挪作他用", "组织生活不规范"]
+    # "专业" in GB18030 is valid UTF-8 too (as Hebrew and Cyrillic), like 1 in 7 characters:
+    # a short line of a multi-line description must not make the export "mixed"
+    assert "专业".encode("gb18030").decode("utf-8") == "רҵ"
+    descriptions = ["张三", "值班制度落实不到位", "党员活动室\n专业\n挪作他用", "组织生活不规范"]
     text = csv_text([finding(f"F{i}", 问题描述=d) for i, d in enumerate(descriptions)])
     assert decode(text.encode("gb18030")) == (text, "gb18030")
     assert first_utf8_line(text.encode("gb18030")) is None

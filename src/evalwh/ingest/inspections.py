@@ -73,21 +73,28 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def first_utf8_line(data: bytes) -> int | None:
-    """The number (from 1) of the first line that holds non-ASCII bytes and is valid UTF-8,
+    """The number (from 1) of the first line that is valid UTF-8 holding a Chinese character,
     in a file that as a whole is not UTF-8: a UTF-8 row in a GB18030 export, which GB18030
     often decodes without an error into other characters (UTF-8 "张三" reads as "寮犱笁").
-    A GB18030 line of Chinese text is practically never valid UTF-8 (its bytes would have to
-    pair up into UTF-8's lead and continuation bytes all along the line): none of the
-    531,116 non-ASCII lines of the national GB18030 exports is."""
+
+    A GB18030 line is valid UTF-8 only by accident, and then it reads as something else:
+    1 in 7 common characters is two bytes UTF-8 also accepts, but as Cyrillic, Hebrew or
+    Arabic ("一" reads as "һ", "专业" as "רҵ"), never as a Chinese character, which takes
+    three bytes in UTF-8 and needs at least three GB18030 characters lined up just so. None
+    of the 531,116 non-ASCII lines of the national GB18030 exports is valid UTF-8 at all."""
     for number, line in enumerate(data.split(b"\n"), start=1):
         if line.isascii():
             continue
         try:
-            line.decode("utf-8")
+            text = line.decode("utf-8")
         except UnicodeDecodeError:
             continue
-        return number
+        if _CHINESE.search(text):
+            return number
     return None
+
+
+_CHINESE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")  # CJK ideographs (and extension A)
 
 
 def _grid(text: str, name: str) -> list[list[str]]:

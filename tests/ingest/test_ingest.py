@@ -424,6 +424,37 @@ def test_inspection_csv_encoding_is_detected(landing, encoding):
     ) == [("F1", "党员活动室挪作他用", "serious", "interview")]
 
 
+def _findings_and_rejects(p):
+    findings = query(
+        p,
+        "select finding_id, region_code, status, export_order, source_file, row_number "
+        "from raw.inspection_findings order by all",
+    )
+    return findings, sorted((f, r, reason.split(":")[0]) for f, _s, r, reason in rejects(p))
+
+
+def test_findings_that_arrive_before_their_regions_report_load_when_it_arrives(landing, tmp_path):
+    unknown = "110199"  # in no report
+    export = [finding("F1"), finding("F2", region=unknown), finding("F3", region=TOWNSHIP)]
+    write_csv(landing.inspections_dir / "findings_2016-06-30.csv", export)
+    first = ingest(landing, kinds=("inspections",))  # the inspections DAG ran first
+    assert first.rows_loaded == 0 and first.rows_rejected == 3
+    write_workbook(landing.reports_dir / "2016.xlsx", cover(2016), report_tables(2016))
+    second = ingest(landing, kinds=("reports",))
+    assert second.files_loaded == 2  # the workbook, and the export loaded again
+    arrived_late = _findings_and_rejects(landing)
+
+    together = make_paths(tmp_path / "together" / "raw", tmp_path / "together" / "warehouse")
+    shutil.copytree(landing.raw_dir, together.raw_dir)
+    ingest(together)  # the same files in one run: reports first
+    assert arrived_late == _findings_and_rejects(together)
+    assert [f[0] for f in arrived_late[0]] == ["F1", "F3"]
+    assert arrived_late[1] == [("inspections/findings_2016-06-30.csv", 3, "unknown_region")]
+    third = ingest(landing)  # F2's region is still in no report: nothing loads again
+    assert (third.files_loaded, third.rows_loaded) == (0, 0)
+    assert _findings_and_rejects(landing) == arrived_late
+
+
 def test_exports_are_ordered_by_date_then_name_and_every_state_is_kept(landing):
     write_workbook(landing.reports_dir / "2016.xlsx", cover(2016), report_tables(2016))
     write_csv(landing.inspections_dir / "findings_20161231_b.csv", [finding("F1", "未整改")])

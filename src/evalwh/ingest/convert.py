@@ -61,8 +61,13 @@ def _off_roster(region: object) -> RowError:
     return RowError("unknown_region", f"region {region} is not in this workbook's 述职对象")
 
 
+UNKNOWN_REGION = "unknown_region: region {} is in no loaded report"
+# The region of such a reject, read back by SQL (load.Loader.exports_waiting_for_regions)
+UNKNOWN_REGION_PATTERN = r"^unknown_region: region (\S+) is in no loaded report$"
+
+
 def _unknown_region(region: object) -> str:
-    return f"unknown_region: region {region} is in no loaded report"
+    return UNKNOWN_REGION.format(region)
 
 
 IN_THIS_EXPORT = " in this export"

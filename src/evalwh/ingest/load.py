@@ -40,6 +40,7 @@ import pyarrow as pa
 
 from evalwh.config import Paths
 from evalwh.config import paths as default_paths
+from evalwh.ingest.convert import UNKNOWN_REGION_PATTERN
 from evalwh.ingest.errors import QuarantineError, Reject
 from evalwh.ingest.inspections import ParsedExport, export_sort_key, parse_export
 from evalwh.ingest.workbook import ParsedWorkbook, parse_workbook
@@ -283,6 +284,7 @@ class Loader:
         self.summary = summary
         self.run_id = summary.run_id
         self.columns = {t: table_columns(con, "raw", t) for t in RAW_TABLES}
+        self._loaded_before: dict[str, tuple[str, str]] = {}  # rel -> (sha256, run_id)
 
     # -- bookkeeping
     def _source_file(self, c: Candidate, status: str, province=None, year=None, batch=None) -> None:
@@ -301,6 +303,7 @@ class Loader:
             shutil.copyfile(c.path, target)
 
     def _quarantine(self, c: Candidate, error: QuarantineError) -> None:
+        self._forget_earlier_load(c)
         self._source_file(c, "quarantined")
         self.con.execute(
             "insert into audit.quarantine values (?, ?, ?)", [c.rel, error.reason, self.run_id]
@@ -428,12 +431,62 @@ class Loader:
         }
 
         def write() -> None:
+            self._forget_earlier_load(c)
             self._insert("inspection_findings", rows, constants)
             self._rejects(rejects)
             self._source_file(c, "loaded")
             self.summary.files_loaded += 1
 
         with_tx(self.con, write)
+
+    # -- exports whose findings waited for their regions' reports
+    def exports_waiting_for_regions(self) -> list[Candidate]:
+        """Loaded exports with a finding rejected as unknown_region whose region a report has
+        brought since (raw.officials), still in the landing zone as they were loaded: they load
+        again in this run, as if they had arrived after that report.
+
+        An export can load before the reports that name its regions: the two ingest DAGs run
+        on their own schedules (on a fresh deployment, side by side), and an export may simply
+        arrive first. Without this, its findings would stay rejected for good, and the order of
+        arrival would decide what the warehouse holds. A region no report names stays rejected.
+        The earlier load is forgotten in the transaction that records the new one.
+        """
+        waiting = self.con.execute(
+            "select f.path, f.sha256, f.run_id from audit.source_files as f "
+            "where f.kind = ? and f.status = 'loaded' and exists ("
+            "  select 1 from audit.rejects as r where r.file = f.path and r.run_id = f.run_id"
+            "  and regexp_extract(r.reason, ?, 1) in (select region_code from raw.officials)"
+            ") order by f.path",
+            [INSPECTION, UNKNOWN_REGION_PATTERN],
+        ).fetchall()
+        again = []
+        for rel, sha, run_id in waiting:
+            path = self.paths.raw_dir / rel
+            if not (path.is_file() and _inside(path, self.paths.raw_dir)):
+                continue  # gone from raw/: its rejects stay as they are
+            if sha256_of(path) != sha:
+                continue  # changed since: the new version loads as a new file
+            self._loaded_before[rel] = (sha, run_id)
+            again.append(Candidate(path, rel, INSPECTION, sha))
+        if again:
+            log.info("%d export(s) load again: their regions' reports have arrived", len(again))
+        return again
+
+    def _forget_earlier_load(self, c: Candidate) -> None:
+        """An export loading again (exports_waiting_for_regions): its earlier rows, rejects and
+        file record go in the same transaction that records it anew."""
+        earlier = self._loaded_before.pop(c.rel, None)
+        if earlier is None:
+            return
+        sha, run_id = earlier
+        self.con.execute(
+            "delete from raw.inspection_findings where source_file = ? and file_sha256 = ?",
+            [c.rel, sha],
+        )
+        self.con.execute("delete from audit.rejects where file = ? and run_id = ?", [c.rel, run_id])
+        self.con.execute(
+            "delete from audit.source_files where path = ? and sha256 = ?", [c.rel, sha]
+        )
 
     # -- after all files
     def order_exports(self) -> None:
@@ -659,8 +712,18 @@ def _run(con, paths: Paths, summary: RunSummary, workers: int, progress, kinds) 
         if progress:
             progress(done, total, candidate.rel)
 
+    waited = loader.exports_waiting_for_regions()
+    if waited:
+        exports = sorted([*exports, *waited], key=lambda c: _export_key(c.path.name))
+        total += len(waited)
+    # the regions a loaded report names, and those of findings loaded before: an export that
+    # loads again (waited) keeps every finding it had, whatever a later batch dropped
     known_regions = {
-        r for (r,) in con.execute("select distinct region_code from raw.officials").fetchall()
+        r
+        for (r,) in con.execute(
+            "select region_code from raw.officials "
+            "union select region_code from raw.inspection_findings"
+        ).fetchall()
     }
     for candidate, parsed in _parsed(exports, workers, frozenset(known_regions)):
         if isinstance(parsed, QuarantineError):

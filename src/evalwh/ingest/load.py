@@ -718,14 +718,12 @@ def _run(con, paths: Paths, summary: RunSummary, workers: int, progress, kinds) 
         total += len(waited)
     # the regions a loaded report names, and those of findings loaded before: an export that
     # loads again (waited) keeps every finding it had, whatever a later batch dropped
-    known_regions = {
-        r
-        for (r,) in con.execute(
-            "select region_code from raw.officials "
-            "union select region_code from raw.inspection_findings"
-        ).fetchall()
-    }
-    for candidate, parsed in _parsed(exports, workers, frozenset(known_regions)):
+    known_sql = (
+        "select region_code from raw.officials "
+        "union select region_code from raw.inspection_findings"
+    )
+    known_regions = frozenset(r for (r,) in con.execute(known_sql).fetchall()) if exports else None
+    for candidate, parsed in _parsed(exports, workers, known_regions):
         if isinstance(parsed, QuarantineError):
             loader.quarantine(candidate, parsed)
         else:

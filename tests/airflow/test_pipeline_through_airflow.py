@@ -340,79 +340,125 @@ def _marts(db: Path) -> dict[str, list]:
         return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
 
 
-def _runs(home: Path) -> list[tuple[str, str, str]]:
-    """(dag_id, run_type, state) of every DAG run, from the metadata DB (read-only)."""
+def _metadata(home: Path, sql: str) -> list[tuple]:
+    """A query on the metadata DB (read-only); nothing while it is not migrated yet or busy."""
     try:
         con = sqlite3.connect(f"file:{home / 'airflow.db'}?mode=ro", uri=True, timeout=5)
         try:
-            return con.execute(
-                "select dag_id, run_type, state from dag_run order by start_date"
-            ).fetchall()
+            return con.execute(sql).fetchall()
         finally:
             con.close()
-    except sqlite3.Error:  # not migrated yet, or busy
+    except sqlite3.Error:
         return []
 
 
-def _settled(runs: list[tuple[str, str, str]]) -> bool:
-    """Both ingest DAGs ran, a build followed, and nothing is queued or running."""
-    dags = {dag_id for dag_id, _type, _state in runs}
-    busy = any(state in ("queued", "running") for _d, _t, state in runs)
-    return dags == {"ingest_reports", "ingest_inspections", "build_and_publish"} and not busy
+def _runs(home: Path) -> list[tuple[str, str, str]]:
+    """(dag_id, run_type, state) of every DAG run."""
+    return _metadata(home, "select dag_id, run_type, state from dag_run order by start_date")
+
+
+def _done(runs: list[tuple[str, str, str]], dag_id: str) -> bool:
+    """The DAG has run, and none of its runs is queued or running."""
+    states = [state for d, _type, state in runs if d == dag_id]
+    return bool(states) and not {"queued", "running"} & set(states)
+
+
+class _Standalone:
+    """`airflow standalone` in its own session (its scheduler, API server, ... die with it)."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        self.env, self.log_path = env, log
+        self.home = Path(env["AIRFLOW_HOME"])
+        self.log = log.open("w")
+        self.proc = subprocess.Popen(
+            [str(PYTHON_BIN / "airflow"), "standalone"],
+            env=env,
+            cwd=PROJECT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait(self, what: str, condition, timeout: float = 300, steady: float = 0) -> None:
+        """Until `condition(runs)` has held for `steady` seconds (steady: no Asset-triggered
+        run is still to come)."""
+        deadline, since = time.monotonic() + timeout, None
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if not condition(_runs(self.home)):
+                since = None
+            elif since is None:
+                since = time.monotonic()
+            if since is not None and time.monotonic() - since >= steady:
+                return
+            time.sleep(3)
+        raise AssertionError(f"waiting for {what}: {_runs(self.home)}\n{self.tail()}")
+
+    def unpause(self, *dag_ids: str) -> None:
+        for dag_id in dag_ids:
+            done = subprocess.run(
+                [str(PYTHON_BIN / "airflow"), "dags", "unpause", dag_id],
+                env=self.env,
+                cwd=PROJECT,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+
+    def tail(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text()[-6000:]
+
+    def stop(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.log.close()
 
 
 def test_a_real_scheduler_runs_the_dags_on_their_schedules_and_assets(published, tmp_path):
     """`airflow standalone` (scheduler, DAG processor, API server, LocalExecutor task
-    processes, the task SDK's execution API): the ingest DAGs start on their schedules, side
-    by side, and their Assets trigger build_and_publish, which publishes what `make run` (one
-    DAG after the other) publishes from the same files. Which ingest DAG loads first is up to
-    the scheduler; the exports-first order, which once left every finding rejected here, is
-    pinned down in tests/ingest/test_ingest.py (findings that arrive before their report)."""
+    processes, the task SDK's execution API) on a fresh deployment: the DAGs start paused,
+    and the exports' DAG is unpaused first, so its run loads every export before any report
+    (the order that once left every finding rejected). Then the reports' DAG: its Asset
+    triggers build_and_publish, which must publish what `make run` (reports first, one DAG
+    after the other) publishes from the same files."""
     raw = tmp_path / "raw"
     shutil.copytree(PROJECT / "raw", raw)
     api_port = _free_port()
     env = {
         **_env(tmp_path, raw),
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         "AIRFLOW__API__PORT": str(api_port),
         "AIRFLOW__API__WORKERS": "1",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{api_port}/execution/",
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
     }
-    home = Path(env["AIRFLOW_HOME"])
-    home.mkdir(parents=True)
-    log = (tmp_path / "standalone.log").open("w")
-    airflow = subprocess.Popen(
-        [str(PYTHON_BIN / "airflow"), "standalone"],
-        env=env,
-        cwd=PROJECT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its scheduler, API server, ... are killed with it
-    )
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True)
+    airflow = _Standalone(env, tmp_path / "standalone.log")
     try:
-        deadline = time.monotonic() + 600
-        settled_since = None
-        while time.monotonic() < deadline and airflow.poll() is None:
-            time.sleep(5)
-            if not _settled(_runs(home)):
-                settled_since = None
-            elif settled_since is None:
-                settled_since = time.monotonic()
-            elif time.monotonic() - settled_since > 20:  # no Asset event still to come
-                break
-        runs = _runs(home)
-        assert settled_since is not None, (runs, (tmp_path / "standalone.log").read_text()[-6000:])
+        dags = {"ingest_reports", "ingest_inspections", "build_and_publish"}
+        airflow.wait(
+            "the DAGs to be parsed",
+            lambda _runs: {d for (d,) in _metadata(airflow.home, "select dag_id from dag")} >= dags,
+        )
+        airflow.unpause("ingest_inspections")
+        airflow.wait("the exports' DAG run", lambda runs: _done(runs, "ingest_inspections"))
+        airflow.unpause("build_and_publish", "ingest_reports")
+        airflow.wait(
+            "the reports' DAG run and the builds it triggers",
+            lambda runs: all(_done(runs, d) for d in dags),
+            steady=20,
+        )
+        runs = _runs(airflow.home)
     finally:
-        os.killpg(airflow.pid, signal.SIGTERM)
-        try:
-            airflow.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(airflow.pid, signal.SIGKILL)
-            airflow.wait()
-        log.close()
+        airflow.stop()
     assert {state for _d, _t, state in runs} == {"success"}, runs
+    assert [d for d, _t, _s in runs][:2] == ["ingest_inspections", "ingest_reports"], runs
     builds = [run_type for dag_id, run_type, _s in runs if dag_id == "build_and_publish"]
     assert builds and set(builds) == {"asset_triggered"}, runs
     scheduled = _marts(tmp_path / "warehouse" / "published" / "evaluation.duckdb")

@@ -5,7 +5,7 @@ Triggered when either ingest DAG loaded something new (Assets `evalwh_raw_report
 
 | param | meaning |
 |---|---|
-| `mode` = `incremental` (default) | rebuild what changed, starting from the published file |
+| `mode` = `incremental` (default) | rebuild what changed, starting from the published file; skipped when no file was recorded since it |
 | `mode` = `year`, `year` = 2016 | first reload that reporting year's workbooks from raw/ (its raw rows, rejects and file records are replaced), then build as incremental |
 | `mode` = `full` | rebuild everything from an empty file (`dbt build --full-refresh`) |
 
@@ -16,6 +16,8 @@ every other table whole. It falls back to a full refresh when nothing is publish
 the dbt project or the expectations changed since the published build (`prepare` logs why).
 
 Steps: `prepare` freezes a snapshot of the ingest DB and the staging file and plans the build;
+`anything_to_build` skips the rest of an incremental run when no file was recorded since the
+published version (the first of two runs triggered back to back built it all);
 `dbt_build` runs one `dbt build` into the staging file (the log names every model and test; a
 cleared task re-runs only what failed, with `dbt retry`); `audit_and_gate` copies the audit
 trail in and runs the expectations (Data Docs in `warehouse/data_docs` show what failed, on
@@ -67,6 +69,12 @@ def build_and_publish():
         print(f"build plan: {planned['why']}")
         return planned
 
+    @task.short_circuit
+    def anything_to_build(planned: dict) -> bool:
+        """An incremental build with nothing recorded since the published version (two
+        Asset events in a row trigger two runs; the first built both) skips the rest."""
+        return not planned["nothing_new"]
+
     @task(pool=WAREHOUSE_POOL)
     def audit_and_gate(run_id=None) -> dict:
         from evalwh.pipeline import audit_and_gate as run_gate
@@ -99,7 +107,7 @@ def build_and_publish():
         return written
 
     gate = audit_and_gate()
-    prepare() >> dbt_build_task(pool=WAREHOUSE_POOL) >> gate
+    anything_to_build(prepare()) >> dbt_build_task(pool=WAREHOUSE_POOL) >> gate
     publish(gate) >> report()
 
 

@@ -81,7 +81,7 @@ def test_the_first_build_is_a_full_refresh_and_records_its_definition(builds):
 def test_the_next_year_builds_only_its_years(builds):
     version, plan = builds["second"]
     assert version == 2
-    assert not plan["full_refresh"]
+    assert not plan["full_refresh"] and not plan["nothing_new"]
     assert 2017 in plan["rebuild_years"]
     assert min(plan["rebuild_years"]) >= 2016  # not the whole history (2014-2017)
 
@@ -94,9 +94,12 @@ def test_an_incremental_build_publishes_what_a_full_rebuild_publishes(builds):
         assert incremental[table] == rows, table
 
 
-def test_a_build_with_nothing_new_rebuilds_no_year(warehouse_copy):
+def test_a_build_with_nothing_new_rebuilds_no_year_and_says_so(warehouse_copy):
     pipeline.prepare_build(warehouse_copy)
-    assert pipeline.read_build_plan(warehouse_copy)["rebuild_years"] == []
+    plan = pipeline.read_build_plan(warehouse_copy)
+    assert plan["rebuild_years"] == [] and plan["nothing_new"]
+    pipeline.prepare_build(warehouse_copy, mode="full")  # a rebuild asked for is never skipped
+    assert not pipeline.read_build_plan(warehouse_copy)["nothing_new"]
 
 
 def test_a_changed_dbt_project_or_expectation_forces_a_full_refresh(

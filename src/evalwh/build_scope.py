@@ -221,6 +221,12 @@ def rebuild_findings_from(con: duckdb.DuckDBPyConnection) -> int | None:
     return None if first_new is None else int(first_new)
 
 
+def unpublished_files(con: duckdb.DuckDBPyConnection) -> int:
+    """How many files (loaded, superseded, quarantined or duplicate) were recorded by runs not
+    yet published: none, and a build would publish the same marts and audit trail again."""
+    return con.execute(f"select count(*) from ({_UNPUBLISHED_FILES}) as files").fetchone()[0]
+
+
 def exports_changed(con: duckdb.DuckDBPyConnection) -> bool:
     """True when an inspection export was loaded by a run not yet published."""
     sql = f"select count(*) from ({_UNPUBLISHED_FILES}) as files where kind = 'inspection_export'"

@@ -155,6 +155,9 @@ class BuildPlan:
     skip_models: list[str]
     why: str
     definition: dict
+    # incremental, and no file recorded since the published version (none loaded, quarantined
+    # or seen as a duplicate): building would publish the same marts again
+    nothing_new: bool = False
 
 
 def build_plan(
@@ -177,18 +180,26 @@ def build_plan(
         full_because = "the dbt project or the expectations changed since the published build"
     if full_because:
         return asdict(BuildPlan(True, None, None, [], full_because, definition))
-    from evalwh.build_scope import rebuild_findings_from, rebuild_years, skippable_models
+    from evalwh.build_scope import (
+        rebuild_findings_from,
+        rebuild_years,
+        skippable_models,
+        unpublished_files,
+    )
 
     with duckdb.connect(str(snapshot_db(paths)), read_only=True) as con:
         years = sorted(int(y) for y in rebuild_years(con, also_changed))
         skip = skippable_models(con)  # the inspection models, when no export changed
         findings_from = None if skip else rebuild_findings_from(con)
+        nothing_new = unpublished_files(con) == 0 and not also_changed
     why = f"rebuild years {years}" if years else "no reporting year changed"
     if skip:
         why += "; no new inspection export"
     elif findings_from is not None:
         why += f"; re-sequence the findings with a row in an export ranked {findings_from}+"
-    return asdict(BuildPlan(False, years, findings_from, skip, why, definition))
+    if nothing_new:
+        why = "nothing new since the published version: no file recorded since it was built"
+    return asdict(BuildPlan(False, years, findings_from, skip, why, definition, nothing_new))
 
 
 def read_build_plan(paths: Paths | None = None) -> dict:

@@ -177,6 +177,20 @@ def test_a_run_with_nothing_new_is_green_and_triggers_nothing(published):
     assert _sha(db) == before
 
 
+def test_a_build_with_nothing_new_skips_and_publishes_nothing(published):
+    run = published
+    db = run.tmp / "warehouse" / "published" / "evaluation.duckdb"
+    before = _sha(db)
+    result = _dag_test(run.env, "build_and_publish")
+    assert result.returncode == 0, result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    assert "nothing new since the published version" in output
+    assert "Marking task as SKIPPED" in output or "skipped" in output.lower()
+    assert _sha(db) == before
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) from audit.published_versions").fetchone()[0] == 1
+
+
 def _resubmit_without_most_regions(raw: Path) -> Path:
     """A province re-sends its latest report (batch 2) with most regions missing: it loads
     (every row is valid) but the marts would lose far more rows than the gate allows."""

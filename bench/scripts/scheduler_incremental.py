@@ -1,0 +1,143 @@
+"""The incremental year under a real scheduler (`airflow standalone`: LocalExecutor, each task
+its own process), against `make run`'s `airflow dags test` (every task in one process).
+
+    uv run python bench/scripts/scheduler_incremental.py NATIONAL_DIR BASE_DIR WORK_DIR [--year 2025]
+
+BASE_DIR holds a landing zone `raw/` with every file before `--year` and a warehouse
+`warehouse/` built and published from it (e.g. the bench's incremental set-up, or
+`pipeline.run_all(mode="full")` on such a landing zone). The warehouse is copied into WORK_DIR
+and ingests BASE_DIR/raw once (nothing new: the files' fingerprints are remembered, as in a
+landing zone filled long ago); the year's files are linked into BASE_DIR/raw (removed again
+at the end); then
+`airflow standalone` starts with the DAGs unpaused, the scheduled ingests load the new files
+and their Assets trigger build_and_publish. Printed: every task's duration and the span from
+the first DAG run's start to the last one's end (the scheduler's own start-up is not in it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+parser = argparse.ArgumentParser()
+parser.add_argument("national")
+parser.add_argument("base")
+parser.add_argument("work")
+parser.add_argument("--year", type=int, default=2025)
+args = parser.parse_args()
+national, base, work = Path(args.national), Path(args.base), Path(args.work)
+project = Path(__file__).resolve().parents[2]
+raw = base / "raw"
+
+
+def year(path: Path) -> int:
+    match = re.search(r"(\d{4})年度", path.name) or re.search(r"findings_(\d{4})", path.name)
+    return int(match[1]) if match else 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def query(sql: str) -> list[tuple]:
+    try:
+        con = sqlite3.connect(f"file:{work / 'home' / 'airflow.db'}?mode=ro", uri=True, timeout=5)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return []
+
+
+shutil.rmtree(work, ignore_errors=True)
+(work / "home").mkdir(parents=True)
+shutil.copytree(base / "warehouse", work / "warehouse", symlinks=True)
+# the landing zone's files arrived long before the new year: their fingerprints are known
+subprocess.run(
+    [str(Path(sys.executable).with_name("evalwh")), "ingest"],
+    env={
+        **os.environ,
+        "EVALWH_RAW_DIR": str(raw),
+        "EVALWH_WAREHOUSE_DIR": str(work / "warehouse"),
+    },
+    check=True,
+    capture_output=True,
+)
+added = []
+for path in sorted(national.rglob("*")):
+    if path.is_file() and not path.name.startswith("_") and year(path) >= args.year:
+        target = raw / path.relative_to(national)
+        if not target.exists():
+            os.link(path, target)
+            added.append(target)
+api_port = free_port()
+env = {
+    **os.environ,
+    "AIRFLOW_HOME": str(work / "home"),
+    "AIRFLOW__CORE__DAGS_FOLDER": str(project / "dags"),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+    "AIRFLOW__API__PORT": str(api_port),
+    "AIRFLOW__API__WORKERS": "1",
+    "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{api_port}/execution/",
+    "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+    "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+    "EVALWH_RAW_DIR": str(raw),
+    "EVALWH_WAREHOUSE_DIR": str(work / "warehouse"),
+    "EVALWH_PROJECT_DIR": str(project),
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+}
+os.sync()
+log = (work / "standalone.log").open("w")
+airflow = subprocess.Popen(
+    [str(Path(sys.executable).with_name("airflow")), "standalone"],
+    env=env,
+    cwd=project,
+    stdout=log,
+    stderr=subprocess.STDOUT,
+    start_new_session=True,
+)
+try:
+    deadline, since = time.monotonic() + 1800, None
+    while time.monotonic() < deadline:
+        time.sleep(5)
+        runs = query("select dag_id, state from dag_run")
+        done = {d for d, _s in runs} == {
+            "ingest_reports",
+            "ingest_inspections",
+            "build_and_publish",
+        }
+        busy = any(s in ("queued", "running") for _d, s in runs)
+        since = (since or time.monotonic()) if done and not busy else None
+        if since and time.monotonic() - since > 20:
+            break
+finally:
+    os.killpg(airflow.pid, signal.SIGTERM)
+    airflow.wait(timeout=120)
+    log.close()
+    for path in added:
+        path.unlink()
+for dag_id, run_type, state in query(
+    "select dag_id, run_type, state from dag_run order by start_date"
+):
+    print(f"{dag_id} ({run_type}): {state}")
+for dag_id, task_id, duration in query(
+    "select dag_id, task_id, duration from task_instance order by start_date"
+):
+    print(f"  {dag_id}.{task_id}: {duration or 0:.1f} s")
+(span,) = query(
+    "select (julianday(max(end_date)) - julianday(min(start_date))) * 86400 from dag_run"
+)[0]
+print(f"DAG runs, first start to last end: {span:.1f} s")

@@ -13,20 +13,10 @@ import pytest
 from evalwh import config, pipeline
 from evalwh.build_definition import build_definition, published_definition
 
+from .marts import published_marts
 from .once import once_per_run
 
 LATE_YEARS = ("2017", "2018")  # the sample's last good reporting year is 2017
-
-
-def _marts(db) -> dict[str, list]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        tables = [
-            t
-            for (t,) in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
-            ).fetchall()
-        ]
-        return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
 
 
 def _build(tmp: Path) -> dict:
@@ -87,8 +77,8 @@ def test_the_next_year_builds_only_its_years(builds):
 
 
 def test_an_incremental_build_publishes_what_a_full_rebuild_publishes(builds):
-    incremental = _marts(builds["paths"].published_db)
-    full = _marts(builds["full_paths"].published_db)
+    incremental = published_marts(builds["paths"].published_db)
+    full = published_marts(builds["full_paths"].published_db)
     assert incremental.keys() == full.keys()
     for table, rows in full.items():
         assert incremental[table] == rows, table
@@ -149,7 +139,9 @@ def test_mode_year_reloads_that_year_and_rebuilds_only_the_years_it_reaches(ware
     assert 2016 in plan["rebuild_years"] and 2014 not in plan["rebuild_years"]
     assert version.version == 3
     # the same files loaded again: the same marts as a full build of them
-    assert _marts(warehouse_copy.published_db) == _marts(builds["full_paths"].published_db)
+    assert published_marts(warehouse_copy.published_db) == published_marts(
+        builds["full_paths"].published_db
+    )
 
 
 def test_a_failed_ingest_runs_files_are_rebuilt_once_then_count_as_published(warehouse_copy):

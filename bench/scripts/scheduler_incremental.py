@@ -21,12 +21,12 @@ import os
 import re
 import shutil
 import signal
-import socket
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from evalwh.orchestrate import metadata_rows, standalone_env
 
 parser = argparse.ArgumentParser()
 parser.add_argument("national")
@@ -44,36 +44,21 @@ def year(path: Path) -> int:
     return int(match[1]) if match else 0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def query(sql: str) -> list[tuple]:
-    try:
-        con = sqlite3.connect(f"file:{work / 'home' / 'airflow.db'}?mode=ro", uri=True, timeout=5)
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return []
+    return metadata_rows(work / "home", sql)
 
 
 shutil.rmtree(work, ignore_errors=True)
 (work / "home").mkdir(parents=True)
 shutil.copytree(base / "warehouse", work / "warehouse", symlinks=True)
+os.environ.update(
+    AIRFLOW_HOME=str(work / "home"),
+    EVALWH_RAW_DIR=str(raw),
+    EVALWH_WAREHOUSE_DIR=str(work / "warehouse"),
+)
 # the landing zone's files arrived long before the new year: their fingerprints are known
 subprocess.run(
-    [str(Path(sys.executable).with_name("evalwh")), "ingest"],
-    env={
-        **os.environ,
-        "EVALWH_RAW_DIR": str(raw),
-        "EVALWH_WAREHOUSE_DIR": str(work / "warehouse"),
-    },
-    check=True,
-    capture_output=True,
+    [str(Path(sys.executable).with_name("evalwh")), "ingest"], check=True, capture_output=True
 )
 added = []
 for path in sorted(national.rglob("*")):
@@ -82,23 +67,7 @@ for path in sorted(national.rglob("*")):
         if not target.exists():
             os.link(path, target)
             added.append(target)
-api_port = free_port()
-env = {
-    **os.environ,
-    "AIRFLOW_HOME": str(work / "home"),
-    "AIRFLOW__CORE__DAGS_FOLDER": str(project / "dags"),
-    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-    "AIRFLOW__API__PORT": str(api_port),
-    "AIRFLOW__API__WORKERS": "1",
-    "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{api_port}/execution/",
-    "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-    "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-    "EVALWH_RAW_DIR": str(raw),
-    "EVALWH_WAREHOUSE_DIR": str(work / "warehouse"),
-    "EVALWH_PROJECT_DIR": str(project),
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-}
+env = standalone_env()  # DAGs unpaused: the scheduled ingests start at once
 os.sync()
 log = (work / "standalone.log").open("w")
 airflow = subprocess.Popen(

@@ -46,6 +46,47 @@ def airflow_env() -> dict[str, str]:
     return env
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on now (for a second Airflow beside `make airflow`)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def standalone_env(paused_at_creation: bool = False) -> dict[str, str]:
+    """`airflow_env()` for an `airflow standalone` on free ports (API server, the task SDK's
+    execution API, the log servers), so that it can run beside another Airflow; DAGs unpaused
+    at creation unless asked. AIRFLOW_HOME, EVALWH_RAW_DIR and EVALWH_WAREHOUSE_DIR come from
+    the environment, as for `airflow_env()`."""
+    api_port = free_port()
+    return {
+        **airflow_env(),
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": str(paused_at_creation),
+        "AIRFLOW__API__PORT": str(api_port),
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{api_port}/execution/",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+    }
+
+
+def metadata_rows(home: Path, sql: str) -> list[tuple]:
+    """A query on the SQLite metadata DB in `home`, read-only (a running scheduler keeps
+    writing it); nothing while the DB is not migrated yet or is busy."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{home / 'airflow.db'}?mode=ro", uri=True, timeout=5)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return []
+
+
 def _bin(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 

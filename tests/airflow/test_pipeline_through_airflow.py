@@ -8,8 +8,6 @@ import json
 import os
 import shutil
 import signal
-import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,8 +17,10 @@ from types import SimpleNamespace
 import duckdb
 import openpyxl
 import pytest
+from tests.marts import published_marts
 
 from evalwh import config
+from evalwh.orchestrate import metadata_rows, standalone_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("airflow")]
 
@@ -337,38 +337,9 @@ def test_example_query_findings_with_accountability(published):
 
 
 # ------------------------------------------------------------------ under a real scheduler
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _marts(db: Path) -> dict[str, list]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        tables = [
-            t
-            for (t,) in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
-            ).fetchall()
-        ]
-        return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
-
-
-def _metadata(home: Path, sql: str) -> list[tuple]:
-    """A query on the metadata DB (read-only); nothing while it is not migrated yet or busy."""
-    try:
-        con = sqlite3.connect(f"file:{home / 'airflow.db'}?mode=ro", uri=True, timeout=5)
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return []
-
-
 def _runs(home: Path) -> list[tuple[str, str, str]]:
     """(dag_id, run_type, state) of every DAG run."""
-    return _metadata(home, "select dag_id, run_type, state from dag_run order by start_date")
+    return metadata_rows(home, "select dag_id, run_type, state from dag_run order by start_date")
 
 
 def _done(runs: list[tuple[str, str, str]], dag_id: str) -> bool:
@@ -442,23 +413,20 @@ def test_a_real_scheduler_runs_the_dags_on_their_schedules_and_assets(published,
     after the other) publishes from the same files."""
     raw = tmp_path / "raw"
     shutil.copytree(PROJECT / "raw", raw)
-    api_port = _free_port()
-    env = {
-        **_env(tmp_path, raw),
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-        "AIRFLOW__API__PORT": str(api_port),
-        "AIRFLOW__API__WORKERS": "1",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{api_port}/execution/",
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
-    }
+    env = _env(tmp_path, raw)
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("AIRFLOW_HOME", "EVALWH_RAW_DIR", "EVALWH_WAREHOUSE_DIR"):
+            mp.setenv(name, env[name])
+        env = {**env, **standalone_env(paused_at_creation=True)}
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True)
     airflow = _Standalone(env, tmp_path / "standalone.log")
     try:
         dags = {"ingest_reports", "ingest_inspections", "build_and_publish"}
         airflow.wait(
             "the DAGs to be parsed",
-            lambda _runs: {d for (d,) in _metadata(airflow.home, "select dag_id from dag")} >= dags,
+            lambda _runs: (
+                {d for (d,) in metadata_rows(airflow.home, "select dag_id from dag")} >= dags
+            ),
         )
         airflow.unpause("ingest_inspections")
         airflow.wait("the exports' DAG run", lambda runs: _done(runs, "ingest_inspections"))
@@ -475,8 +443,8 @@ def test_a_real_scheduler_runs_the_dags_on_their_schedules_and_assets(published,
     assert [d for d, _t, _s in runs][:2] == ["ingest_inspections", "ingest_reports"], runs
     builds = [run_type for dag_id, run_type, _s in runs if dag_id == "build_and_publish"]
     assert builds and set(builds) == {"asset_triggered"}, runs
-    scheduled = _marts(tmp_path / "warehouse" / "published" / "evaluation.duckdb")
-    in_order = _marts(published.tmp / "warehouse" / "published" / "evaluation.duckdb")
+    scheduled = published_marts(tmp_path / "warehouse" / "published" / "evaluation.duckdb")
+    in_order = published_marts(published.tmp / "warehouse" / "published" / "evaluation.duckdb")
     assert scheduled.keys() == in_order.keys()
     assert len(scheduled["fct_inspection_finding"]) > 0
     for table, rows in in_order.items():

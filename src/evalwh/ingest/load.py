@@ -166,6 +166,15 @@ def _remember(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
         )
 
 
+# The regions an export's findings may have: those a loaded report names, and those of
+# findings loaded before (an export that loads again keeps every finding it had, whatever a
+# later batch of a report dropped). Exports are parsed against them, and an export whose
+# findings were rejected for a region now among them loads again.
+KNOWN_REGIONS = (
+    "select region_code from raw.officials union select region_code from raw.inspection_findings"
+)
+
+
 # ---------------------------------------------------------------------------- discovery
 
 
@@ -441,9 +450,10 @@ class Loader:
 
     # -- exports whose findings waited for their regions' reports
     def exports_waiting_for_regions(self) -> list[Candidate]:
-        """Loaded exports with a finding rejected as unknown_region whose region a report has
-        brought since (raw.officials), still in the landing zone as they were loaded: they load
-        again in this run, as if they had arrived after that report.
+        """Loaded exports with a finding rejected as unknown_region whose region is known now
+        (KNOWN_REGIONS: a report has brought it since), still in the landing zone as they were
+        loaded (its sha256 learnt as discovery learns it): they load again in this run, as if
+        they had arrived after that report.
 
         An export can load before the reports that name its regions: the two ingest DAGs run
         on their own schedules (on a fresh deployment, side by side), and an export may simply
@@ -455,16 +465,20 @@ class Loader:
             "select f.path, f.sha256, f.run_id from audit.source_files as f "
             "where f.kind = ? and f.status = 'loaded' and exists ("
             "  select 1 from audit.rejects as r where r.file = f.path and r.run_id = f.run_id"
-            "  and regexp_extract(r.reason, ?, 1) in (select region_code from raw.officials)"
+            f"  and regexp_extract(r.reason, ?, 1) in ({KNOWN_REGIONS})"
             ") order by f.path",
             [INSPECTION, UNKNOWN_REGION_PATTERN],
         ).fetchall()
         again = []
+        remembered = _remembered(self.con) if waiting else {}
         for rel, sha, run_id in waiting:
             path = self.paths.raw_dir / rel
             if not (path.is_file() and _inside(path, self.paths.raw_dir)):
                 continue  # gone from raw/: its rejects stay as they are
-            if sha256_of(path) != sha:
+            now, fingerprint = file_sha256(path, rel, remembered)
+            if fingerprint:
+                with_tx(self.con, lambda row=fingerprint: _remember(self.con, [row]))
+            if now != sha:
                 continue  # changed since: the new version loads as a new file
             self._loaded_before[rel] = (sha, run_id)
             again.append(Candidate(path, rel, INSPECTION, sha))
@@ -716,13 +730,9 @@ def _run(con, paths: Paths, summary: RunSummary, workers: int, progress, kinds) 
     if waited:
         exports = sorted([*exports, *waited], key=lambda c: _export_key(c.path.name))
         total += len(waited)
-    # the regions a loaded report names, and those of findings loaded before: an export that
-    # loads again (waited) keeps every finding it had, whatever a later batch dropped
-    known_sql = (
-        "select region_code from raw.officials "
-        "union select region_code from raw.inspection_findings"
+    known_regions = (
+        frozenset(r for (r,) in con.execute(KNOWN_REGIONS).fetchall()) if exports else None
     )
-    known_regions = frozenset(r for (r,) in con.execute(known_sql).fetchall()) if exports else None
     for candidate, parsed in _parsed(exports, workers, known_regions):
         if isinstance(parsed, QuarantineError):
             loader.quarantine(candidate, parsed)

@@ -53,15 +53,20 @@ def _orchestrate(env: dict[str, str], *args: str) -> subprocess.CompletedProcess
     )
 
 
-def _dag_test(env: dict[str, str], dag_id: str) -> subprocess.CompletedProcess:
+def _airflow(env: dict[str, str], *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    """`airflow <args>` in the project, output captured."""
     return subprocess.run(
-        [str(PYTHON_BIN / "airflow"), "dags", "test", dag_id],
+        [str(PYTHON_BIN / "airflow"), *args],
         env=env,
         cwd=PROJECT,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=timeout,
     )
+
+
+def _dag_test(env: dict[str, str], dag_id: str) -> subprocess.CompletedProcess:
+    return _airflow(env, "dags", "test", dag_id)
 
 
 def _sha(path: Path) -> str:
@@ -380,14 +385,7 @@ class _Standalone:
 
     def unpause(self, *dag_ids: str) -> None:
         for dag_id in dag_ids:
-            done = subprocess.run(
-                [str(PYTHON_BIN / "airflow"), "dags", "unpause", dag_id],
-                env=self.env,
-                cwd=PROJECT,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
+            done = _airflow(self.env, "dags", "unpause", dag_id, timeout=120)
             assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
 
     def tail(self) -> str:

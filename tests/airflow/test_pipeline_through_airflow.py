@@ -438,7 +438,10 @@ def test_a_real_scheduler_runs_the_dags_on_their_schedules_and_assets(published,
     finally:
         airflow.stop()
     assert {state for _d, _t, state in runs} == {"success"}, runs
-    assert [d for d, _t, _s in runs][:2] == ["ingest_inspections", "ingest_reports"], runs
+    # the exports loaded first (an hourly ingest_inspections may run again before the reports
+    # when the test spans the turn of an hour: it finds nothing new)
+    order = [d for d, _t, _s in runs]
+    assert order[0] == "ingest_inspections" and "ingest_reports" in order, runs
     builds = [run_type for dag_id, run_type, _s in runs if dag_id == "build_and_publish"]
     assert builds and set(builds) == {"asset_triggered"}, runs
     scheduled = published_marts(tmp_path / "warehouse" / "published" / "evaluation.duckdb")

@@ -98,3 +98,15 @@ def ingest_workers() -> int:
     if configured:
         return max(1, int(configured))
     return max(1, min(4, os.cpu_count() or 1))
+
+
+# Set by `make run` for the one process that runs every task (`airflow dags test`), and by
+# `pipeline.run_all`: the steps then follow each other in this process, so a step may import
+# what the next one needs while it waits (docs/performance.md, fifth pass).
+TASKS_SHARE_A_PROCESS = "EVALWH_TASKS_SHARE_A_PROCESS"
+
+
+def tasks_share_a_process() -> bool:
+    """Whether the pipeline's steps run one after another in this process (`make run`,
+    `pipeline.run_all`), not each in a process of its own (a scheduler's workers)."""
+    return os.environ.get(TASKS_SHARE_A_PROCESS) == "1"

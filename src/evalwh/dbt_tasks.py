@@ -33,6 +33,8 @@ def dbt_build_task(pool: str):
         print(
             f"dbt {built['command']}: {built['statuses']} in {built['seconds']} s ({built['plan']})"
         )
+        if built["meanwhile"]:  # make run: the gate follows in this process
+            print(f"while dbt built, this process ran {built['meanwhile']}")
         return built
 
     return dbt_build()

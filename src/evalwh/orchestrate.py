@@ -133,13 +133,16 @@ def dag_test_commands(mode: str, year: int | None) -> list[list[str]]:
 
 def run_dags(mode: str, year: int | None) -> None:
     """Run the pipeline's `airflow` commands in one child process (AIRFLOW_HOME etc. must be
-    in its environment before Airflow is imported); a failed DAG run fails the child."""
-    Path(airflow_env()["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    in its environment before Airflow is imported); a failed DAG run fails the child. Its
+    tasks run one after another in that process, and it is told so
+    (`config.tasks_share_a_process`)."""
+    env = airflow_env()
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     ensure_sample()
     args = [sys.executable, "-m", "evalwh.orchestrate", "airflow-commands", "--mode", mode]
     if year is not None:
         args += ["--year", str(year)]
-    _run(args)
+    _run(args, {**env, config.TASKS_SHARE_A_PROCESS: "1"})
 
 
 def _airflow_commands_in_process(commands: list[list[str]]) -> None:

@@ -143,6 +143,12 @@ def test_the_run_writes_the_auditors_report_of_the_latest_year(published):
     assert str(html) in run.stdout  # the run summary says where it is
 
 
+def test_make_run_imports_the_gate_while_dbt_builds(published):
+    # every task runs in make run's one `airflow dags test` process, so the dbt task imports
+    # Great Expectations for the gate while dbt's subprocess builds (pipeline.while_dbt_builds)
+    assert "while dbt built, this process ran import_for_the_gate" in published.stdout
+
+
 def test_every_dag_run_succeeded(published):
     run = published
     for dag_id in ("ingest_reports", "ingest_inspections", "build_and_publish"):

@@ -122,6 +122,9 @@ def prepare_build(
     staging.parent.mkdir(parents=True, exist_ok=True)
     for leftover in (staging, staging.with_name(staging.name + ".wal")):
         leftover.unlink(missing_ok=True)
+    from evalwh.publish import pending_parquet_dir
+
+    shutil.rmtree(pending_parquet_dir(staging), ignore_errors=True)  # a gated build's leftover
     with pipeline_lock(paths.lock_file, timeout=LOCK_WAIT_SECONDS):
         if not paths.ingest_db.exists():
             raise FileNotFoundError(f"no ingest DB at {paths.ingest_db}: run the ingestion first")
@@ -410,7 +413,7 @@ def _dbt_results(path: Path) -> dict | None:
 
 def audit_and_gate(paths: Paths | None = None, run_id: str | None = None):
     """Make the staging file publishable (audit copied in), then validate it."""
-    from evalwh.publish import copy_audit_into
+    from evalwh.publish import copy_audit_into, parquet_exported_meanwhile
     from evalwh.quality import validate
 
     paths = paths or config.paths()
@@ -421,16 +424,19 @@ def audit_and_gate(paths: Paths | None = None, run_id: str | None = None):
         con.execute("checkpoint")
     previous = paths.published_db if paths.published_db.exists() else None
     plan = read_build_plan(paths)
-    return validate(
-        paths.staging_db,
-        previous,
-        paths.data_docs_dir,
-        ingest_db=snapshot_db(paths),
-        run_id=run_id,
-        # an incremental build left every other partition as published, and validated
-        # (rebuild_years is None in a full refresh: everything is validated)
-        partition_years=plan["rebuild_years"],
-    )
+    # the Parquet files publish needs are written while the gate reads the file (publish moves
+    # them into place if the gate passed on this very file state)
+    with parquet_exported_meanwhile(paths.staging_db):
+        return validate(
+            paths.staging_db,
+            previous,
+            paths.data_docs_dir,
+            ingest_db=snapshot_db(paths),
+            run_id=run_id,
+            # an incremental build left every other partition as published, and validated
+            # (rebuild_years is None in a full refresh: everything is validated)
+            partition_years=plan["rebuild_years"],
+        )
 
 
 def publish(gate, paths: Paths | None = None, run_id: str | None = None):

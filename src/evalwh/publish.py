@@ -42,6 +42,9 @@ import os
 import secrets
 import shutil
 import stat
+import subprocess
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,7 +62,9 @@ __all__ = [
     "PipelineLockedError",
     "PublishedVersion",
     "copy_audit_into",
+    "export_marts",
     "file_sha256",
+    "parquet_exported_meanwhile",
     "pipeline_lock",
     "publish",
     "reconcile",
@@ -242,12 +247,12 @@ def _parquet_marker(parquet_dir: Path) -> dict | None:
         return None
 
 
-def _export_parquet(published_db: Path, parquet_dir: Path, version: int, sha256: str) -> None:
-    """Export marts.* into a fresh directory, then swap the ``parquet`` symlink onto it."""
-    base = parquet_dir.parent
-    new_dir = base / f".parquet-v{version}-{secrets.token_hex(4)}"
-    new_dir.mkdir()
-    with duckdb.connect(str(published_db), read_only=True) as con:
+def export_marts(db: Path, target_dir: Path, threads: int | None = None) -> list[str]:
+    """Every marts table of ``db`` (opened read-only) to ``target_dir/<table>.parquet`` (zstd);
+    returns the tables."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        if threads:
+            con.execute(f"set threads = {int(threads)}")
         tables = [
             r[0]
             for r in con.execute(
@@ -256,11 +261,99 @@ def _export_parquet(published_db: Path, parquet_dir: Path, version: int, sha256:
             ).fetchall()
         ]
         for t in tables:
-            target = new_dir / f"{t}.parquet"
+            target = target_dir / f"{t}.parquet"
             con.execute(
                 f"copy (select * from marts.{_q(t)}) to {_lit(str(target))} "
                 "(format parquet, compression zstd)"
             )
+    return tables
+
+
+# The staging file's marts exported while the gate validates it (`parquet_exported_meanwhile`),
+# in the staging directory, with a marker of the file state it was exported from.
+PENDING_PARQUET = "parquet-pending"
+_PENDING_MARKER = "_EXPORTED_FROM"
+
+
+def pending_parquet_dir(staging_db: Path) -> Path:
+    return Path(staging_db).parent / PENDING_PARQUET
+
+
+@contextlib.contextmanager
+def parquet_exported_meanwhile(staging_db: str | Path) -> Iterator[None]:
+    """While the block runs (the gate, which only reads the staging file), a subprocess exports
+    the staging file's marts to Parquet, on one DuckDB thread (the gate's Great Expectations
+    work is single-threaded Python: the export takes the other core). `publish()` then moves
+    that export into place instead of writing it after the swap, if it was made from the file
+    state the gate validated. The block's outcome does not depend on the export: if the export
+    fails, publish exports as before. An interrupt kills it."""
+    from evalwh.quality.gate import fingerprint
+
+    staging_db = Path(staging_db)
+    pending = pending_parquet_dir(staging_db)
+    shutil.rmtree(pending, ignore_errors=True)
+    command = [sys.executable, "-m", "evalwh.publish", "export-pending", str(staging_db)]
+    exported_from = json.dumps(list(fingerprint(staging_db)))
+    with subprocess.Popen([*command, exported_from]) as process:
+        try:
+            yield
+            returncode = process.wait()
+        except BaseException:
+            process.kill()
+            process.wait()
+            shutil.rmtree(pending, ignore_errors=True)
+            raise
+    if returncode != 0:
+        log.warning("the Parquet export during the gate failed (exit %s)", returncode)
+        shutil.rmtree(pending, ignore_errors=True)
+
+
+def _export_pending(staging_db: Path, exported_from: list[int]) -> None:
+    """The subprocess of `parquet_exported_meanwhile`: export, then write the marker last."""
+    pending = pending_parquet_dir(staging_db)
+    pending.mkdir()
+    tables = export_marts(staging_db, pending, threads=1)
+    marker = {"fingerprint": exported_from, "tables": tables}
+    (pending / _PENDING_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+
+
+def _usable_pending(staging_db: Path, gate: GateResult) -> list[str] | None:
+    """The tables of the pending export, if it is whole and was made from the file state the
+    gate validated (`fingerprint`: size and mtime); None otherwise."""
+    if gate.staging_fingerprint is None:
+        return None
+    try:
+        marker = json.loads((pending_parquet_dir(staging_db) / _PENDING_MARKER).read_text())
+    except (OSError, ValueError):
+        return None
+    if list(marker.get("fingerprint") or ()) != list(gate.staging_fingerprint):
+        return None
+    return list(marker["tables"])
+
+
+def _export_parquet(
+    published_db: Path,
+    parquet_dir: Path,
+    version: int,
+    sha256: str,
+    pending: tuple[Path, list[str]] | None = None,
+) -> None:
+    """Export marts.* into a fresh directory (or move ``pending``, an export of the same marts
+    made during the gate, into it), then swap the ``parquet`` symlink onto it."""
+    base = parquet_dir.parent
+    new_dir = base / f".parquet-v{version}-{secrets.token_hex(4)}"
+    tables = None
+    if pending is not None:
+        try:
+            pending[0].rename(new_dir)
+            (new_dir / _PENDING_MARKER).unlink()
+            tables = pending[1]
+        except OSError as exc:  # e.g. staging/ on another file system: export here instead
+            log.warning("could not move the Parquet exported during the gate: %s", exc)
+            shutil.rmtree(new_dir, ignore_errors=True)
+    if tables is None:
+        new_dir.mkdir()
+        tables = export_marts(published_db, new_dir)
     marker = {"version": version, "sha256": sha256, "tables": tables}
     (new_dir / "_VERSION").write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
     for f in new_dir.iterdir():
@@ -400,6 +493,7 @@ def publish(
                 )
         if _wal(staging_db).exists():
             raise RuntimeError(f"{_wal(staging_db)} exists: run copy_audit_into() first")
+        pending_tables = _usable_pending(staging_db, gate)  # before step 2 changes the file
         published_db.parent.mkdir(parents=True, exist_ok=True)
         reconcile(published_db, ingest_db)
 
@@ -470,7 +564,11 @@ def publish(
             f"{digest}  {published_db.name}\n",
         )
         parquet_dir = published_db.parent / "parquet"
-        _export_parquet(published_db, parquet_dir, version, digest)
+        pending = None
+        if pending_tables is not None:
+            pending = (pending_parquet_dir(staging_db), pending_tables)
+        _export_parquet(published_db, parquet_dir, version, digest, pending)
+        shutil.rmtree(pending_parquet_dir(staging_db), ignore_errors=True)  # a stale one
         log.info("published version %s (%s) from run %s", version, digest, run_id)
         return PublishedVersion(
             version=version,
@@ -482,3 +580,9 @@ def publish(
             path=published_db,
             parquet_dir=parquet_dir,
         )
+
+
+if __name__ == "__main__":  # python -m evalwh.publish export-pending STAGING_DB FINGERPRINT
+    if sys.argv[1:2] != ["export-pending"] or len(sys.argv) != 4:
+        sys.exit("usage: python -m evalwh.publish export-pending STAGING_DB FINGERPRINT_JSON")
+    _export_pending(Path(sys.argv[2]), json.loads(sys.argv[3]))

@@ -306,3 +306,70 @@ def test_default_lock_is_the_warehouse_lock_file(wh):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and f"pid {os.getpid()}" in out.stdout
     assert pub._default_lock_file(wh.paths.published_db) == wh.paths.lock_file
+
+
+def _gate_of(staging_db):
+    """A passed gate that recorded the staging file's state, as `validate` does."""
+    from evalwh.quality.gate import GateResult, fingerprint
+
+    return GateResult(
+        checks_passed=1,
+        checks_total=1,
+        staging_db=staging_db.resolve(),
+        staging_fingerprint=fingerprint(staging_db),
+    )
+
+
+def _same_as_marts(db, parquet_dir) -> bool:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return all(
+            con.execute(
+                f"select count(*) from ((select * from marts.{t} except all "
+                f"select * from read_parquet('{parquet_dir / t}.parquet')) union all "
+                f"(select * from read_parquet('{parquet_dir / t}.parquet') "
+                f"except all select * from marts.{t}))"
+            ).fetchall()[0][0]
+            == 0
+            for t in MART_TABLES
+        )
+
+
+def test_publish_moves_the_parquet_exported_during_the_gate_into_place(wh):
+    staging = wh.paths.staging_db
+    with pub.parquet_exported_meanwhile(staging):
+        gate = _gate_of(staging)  # the gate reads the file while the export runs
+    pending = pub.pending_parquet_dir(staging)
+    exported = os.stat(pending / "fct_commitment.parquet").st_ino
+    do_publish(wh, gate)
+    parquet = wh.paths.parquet_dir
+    assert os.stat(parquet / "fct_commitment.parquet").st_ino == exported  # moved, not rewritten
+    assert not pending.exists()
+    assert {f.stem for f in parquet.glob("*.parquet")} == MART_TABLES
+    assert _same_as_marts(wh.paths.published_db, parquet)
+    assert "_EXPORTED_FROM" not in {f.name for f in parquet.iterdir()}
+
+
+def test_an_export_of_another_state_of_the_staging_file_is_not_published(wh, template):
+    staging = wh.paths.staging_db
+    with pub.parquet_exported_meanwhile(staging):
+        pass
+    pending = pub.pending_parquet_dir(staging)
+    exported = os.stat(pending / "fct_evaluation.parquet").st_ino
+    restage(wh, template, "delete from marts.fct_evaluation where year = 2023")  # after it
+    do_publish(wh, _gate_of(staging))
+    parquet = wh.paths.parquet_dir
+    assert os.stat(parquet / "fct_evaluation.parquet").st_ino != exported
+    assert pq.ParquetFile(parquet / "fct_evaluation.parquet").metadata.num_rows == 28
+    assert _same_as_marts(wh.paths.published_db, parquet)
+    assert not pending.exists()
+
+
+def test_a_failed_export_during_the_gate_fails_neither_the_gate_nor_publish(wh, caplog):
+    staging = wh.paths.staging_db
+    pending = pub.pending_parquet_dir(staging)
+    pending.write_text("in the way")  # the export cannot make its directory
+    with pub.parquet_exported_meanwhile(staging):
+        gate = _gate_of(staging)
+    assert "the Parquet export during the gate failed" in caplog.text
+    do_publish(wh, gate)  # with the file still in the way
+    assert _same_as_marts(wh.paths.published_db, wh.paths.parquet_dir)

@@ -17,29 +17,17 @@ would (but in one process). Alternate the two to compare.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import re
 import shutil
 import time
-from pathlib import Path
+
+from year_files import arguments, year  # bench/scripts, beside this script
 
 from evalwh import config, pipeline
 
-parser = argparse.ArgumentParser()
-parser.add_argument("national")
-parser.add_argument("base")
-parser.add_argument("work")
-parser.add_argument("--year", type=int, default=2025)
-args = parser.parse_args()
-national, base, work = Path(args.national), Path(args.base), Path(args.work)
+national, base, work, new_year = arguments()
 raw = base / "raw"
-
-
-def year(path: Path) -> int:
-    match = re.search(r"(\d{4})年度", path.name) or re.search(r"findings_(\d{4})", path.name)
-    return int(match[1]) if match else 0
 
 
 shutil.rmtree(work, ignore_errors=True)
@@ -48,7 +36,7 @@ shutil.copytree(base / "warehouse", work / "warehouse", symlinks=True)
 paths = config.paths(raw, work / "warehouse")
 added = []
 for path in sorted(national.rglob("*")):
-    if path.is_file() and not path.name.startswith("_") and year(path) == args.year:
+    if path.is_file() and not path.name.startswith("_") and year(path) == new_year:
         target = raw / path.relative_to(national)
         target.unlink(missing_ok=True)
         os.link(path, target)

@@ -1,14 +1,17 @@
 """What the per-file lineage columns cost the ingest writer's DuckDB work.
 
     uv run python bench/scripts/raw_lineage_columns.py INGEST_DB [--year 2024] [--rounds 2]
+        [--drop source_file,file_sha256,run_id] [--force-compression uncompressed]
 
 Every raw workbook row carries its file's constants (report_year, province_code,
 province_name, batch, template_version, source_file, file_sha256, sheet, run_id). This
 replays one reporting year's raw rows from INGEST_DB (an ingest DB holding that year, e.g.
 the national one built by the bench) into a scratch DuckDB the way the writer does: one
 transaction per workbook, then close (the checkpoint). Once with the rows as they are stored
-today, once without the constant columns (what a raw layer keyed by a file id would append),
-alternated. It prints the CPU of the inserts and commits and of the close, and the file size.
+today, once without the constant columns (what a raw layer keyed by a file id would append;
+`--drop` names a subset to leave out instead), alternated. It prints the CPU of the inserts and
+commits and of the close, and the file size. `--force-compression` applies DuckDB's
+`force_compression` to both (to see whether compression is the cost).
 """
 
 from __future__ import annotations
@@ -21,31 +24,20 @@ from pathlib import Path
 
 import duckdb
 
-TABLES = (
-    "officials",
-    "commitments",
-    "commitment_outcomes",
-    "problems",
-    "rectifications",
-    "evaluations",
-)
-PER_FILE = (
-    "report_year",
-    "province_code",
-    "province_name",
-    "batch",
-    "template_version",
-    "source_file",
-    "file_sha256",
-    "sheet",
-    "run_id",
-)
+from evalwh.ingest.load import WORKBOOK_LINEAGE
+from evalwh.store import RAW_TABLES
+
+TABLES = tuple(t for t in RAW_TABLES if t != "inspection_findings")  # the workbook tables
+PER_FILE = (*WORKBOOK_LINEAGE, "sheet", "run_id")  # a workbook row's constants
 
 parser = argparse.ArgumentParser()
 parser.add_argument("ingest_db")
 parser.add_argument("--year", type=int, default=2024)
 parser.add_argument("--rounds", type=int, default=2)
+parser.add_argument("--drop", help="comma-separated columns to leave out (default: all 9)")
+parser.add_argument("--force-compression", help="DuckDB force_compression for both")
 args = parser.parse_args()
+dropped = args.drop.split(",") if args.drop else list(PER_FILE)
 
 with duckdb.connect(args.ingest_db, read_only=True) as source:
     files = [
@@ -73,9 +65,11 @@ def replay(label: str, keep_per_file: bool, scratch: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
     con = duckdb.connect(str(path), config={"checkpoint_threshold": "1GB"})  # the writer's
+    if args.force_compression:
+        con.execute("pragma force_compression = ?", [args.force_compression])
 
     def shaped(table):
-        return table if keep_per_file else table.drop_columns(list(PER_FILE))
+        return table if keep_per_file else table.drop_columns(dropped)
 
     for name in TABLES:
         first = shaped(rows[files[0]][name])  # noqa: F841 (read by DuckDB)
@@ -100,4 +94,4 @@ def replay(label: str, keep_per_file: bool, scratch: Path) -> None:
 with tempfile.TemporaryDirectory() as scratch:
     for _ in range(args.rounds):
         replay("as stored", True, Path(scratch))
-        replay("without per-file columns", False, Path(scratch))
+        replay(f"without {len(dropped)} per-file columns", False, Path(scratch))

@@ -16,9 +16,7 @@ the first DAG run's start to the last one's end (the scheduler's own start-up is
 
 from __future__ import annotations
 
-import argparse
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -26,22 +24,13 @@ import sys
 import time
 from pathlib import Path
 
+from year_files import arguments, year  # bench/scripts, beside this script
+
 from evalwh.orchestrate import metadata_rows, standalone_env
 
-parser = argparse.ArgumentParser()
-parser.add_argument("national")
-parser.add_argument("base")
-parser.add_argument("work")
-parser.add_argument("--year", type=int, default=2025)
-args = parser.parse_args()
-national, base, work = Path(args.national), Path(args.base), Path(args.work)
+national, base, work, new_year = arguments()
 project = Path(__file__).resolve().parents[2]
 raw = base / "raw"
-
-
-def year(path: Path) -> int:
-    match = re.search(r"(\d{4})年度", path.name) or re.search(r"findings_(\d{4})", path.name)
-    return int(match[1]) if match else 0
 
 
 def query(sql: str) -> list[tuple]:
@@ -62,7 +51,7 @@ subprocess.run(
 )
 added = []
 for path in sorted(national.rglob("*")):
-    if path.is_file() and not path.name.startswith("_") and year(path) >= args.year:
+    if path.is_file() and not path.name.startswith("_") and year(path) >= new_year:
         target = raw / path.relative_to(national)
         if not target.exists():
             os.link(path, target)

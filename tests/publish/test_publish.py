@@ -373,3 +373,29 @@ def test_a_failed_export_during_the_gate_fails_neither_the_gate_nor_publish(wh, 
     assert "the Parquet export during the gate failed" in caplog.text
     do_publish(wh, gate)  # with the file still in the way
     assert _same_as_marts(wh.paths.published_db, wh.paths.parquet_dir)
+
+
+def test_an_export_that_cannot_be_moved_into_place_is_made_again_after_the_swap(
+    wh, monkeypatch, caplog
+):
+    # staging/ on another file system than published/: the move fails (EXDEV), publish exports
+    staging = wh.paths.staging_db
+    with pub.parquet_exported_meanwhile(staging):
+        gate = _gate_of(staging)
+    pending = pub.pending_parquet_dir(staging)
+    exported = os.stat(pending / "fct_commitment.parquet").st_ino
+    rename = type(pending).rename
+
+    def across_file_systems(self, target):
+        if self == pending:
+            raise OSError(18, "Invalid cross-device link")
+        return rename(self, target)
+
+    monkeypatch.setattr(type(pending), "rename", across_file_systems)
+    do_publish(wh, gate)
+    parquet = wh.paths.parquet_dir
+    assert "could not move the Parquet exported during the gate" in caplog.text
+    assert os.stat(parquet / "fct_commitment.parquet").st_ino != exported
+    assert {f.stem for f in parquet.glob("*.parquet")} == MART_TABLES
+    assert _same_as_marts(wh.paths.published_db, parquet)
+    assert not pending.exists()

@@ -293,8 +293,14 @@ def parquet_exported_meanwhile(staging_db: str | Path) -> Iterator[None]:
     pending = pending_parquet_dir(staging_db)
     shutil.rmtree(pending, ignore_errors=True)
     command = [sys.executable, "-m", "evalwh.publish", "export-pending", str(staging_db)]
-    exported_from = json.dumps(list(fingerprint(staging_db)))
-    with subprocess.Popen([*command, exported_from]) as process:
+    try:
+        exported_from = json.dumps(list(fingerprint(staging_db)))
+        process = subprocess.Popen([*command, exported_from])
+    except OSError as exc:  # no staging file (the gate says so) or no process: no export
+        log.warning("no Parquet export during the gate: %s", exc)
+        yield
+        return
+    with process:
         try:
             yield
             returncode = process.wait()
@@ -328,7 +334,10 @@ def _usable_pending(staging_db: Path, gate: GateResult) -> list[str] | None:
         return None
     if list(marker.get("fingerprint") or ()) != list(gate.staging_fingerprint):
         return None
-    return list(marker["tables"])
+    tables = list(marker.get("tables") or ())
+    if not all((pending_parquet_dir(staging_db) / f"{t}.parquet").is_file() for t in tables):
+        return None
+    return tables
 
 
 def _export_parquet(

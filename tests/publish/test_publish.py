@@ -399,3 +399,22 @@ def test_an_export_that_cannot_be_moved_into_place_is_made_again_after_the_swap(
     assert {f.stem for f in parquet.glob("*.parquet")} == MART_TABLES
     assert _same_as_marts(wh.paths.published_db, parquet)
     assert not pending.exists()
+
+
+def test_without_a_staging_file_nothing_is_exported_and_the_gate_still_runs(tmp_path, caplog):
+    ran = []
+    with pub.parquet_exported_meanwhile(tmp_path / "staging" / "evaluation.duckdb"):
+        ran.append("the gate")  # which then says the staging file does not exist
+    assert ran == ["the gate"]
+    assert "no Parquet export during the gate" in caplog.text
+
+
+def test_an_export_missing_a_table_file_is_made_again(wh):
+    staging = wh.paths.staging_db
+    with pub.parquet_exported_meanwhile(staging):
+        gate = _gate_of(staging)
+    pending = pub.pending_parquet_dir(staging)
+    (pending / "dim_year.parquet").unlink()
+    do_publish(wh, gate)
+    assert {f.stem for f in wh.paths.parquet_dir.glob("*.parquet")} == MART_TABLES
+    assert _same_as_marts(wh.paths.published_db, wh.paths.parquet_dir)

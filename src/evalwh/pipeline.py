@@ -5,8 +5,9 @@
                plan the build: a full refresh, or only the reporting years that changed
     dbt     -> one `dbt build` into the staging file (one Airflow task: evalwh.dbt_tasks)
     audit   -> copy the audit tables into the staging file, drop what must not be published
-    gate    -> Great Expectations validation of the staging file (Data Docs on failure)
-    publish -> atomic swap of the staging file into published/, Parquet export, version row
+    gate    -> Great Expectations validation of the staging file (Data Docs on failure), and
+               meanwhile the marts' Parquet export that publish moves into place
+    publish -> atomic swap of the staging file into published/, Parquet files, version row
 
 DuckDB allows one writer per file. The ingest DB is written only under the pipeline lock;
 dbt reads a snapshot of it (copied under the lock), so ingestion may go on while a build

@@ -100,12 +100,13 @@ def published(tmp_path_factory):
     env = _env(tmp, raw)
     result = _orchestrate(env, "run")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-8000:]
-    return SimpleNamespace(tmp=tmp, raw=raw, env=env, stdout=result.stdout)
+    paths = config.paths(raw, tmp / "warehouse")  # the warehouse `make run` wrote (env above)
+    return SimpleNamespace(tmp=tmp, raw=raw, env=env, paths=paths, stdout=result.stdout)
 
 
 def test_make_run_publishes_a_queryable_warehouse_and_prints_a_summary(published):
     run = published
-    db = run.tmp / "warehouse" / "published" / "evaluation.duckdb"
+    db = run.paths.published_db
     assert db.exists()
     assert "published: version 1" in run.stdout
     assert "data-quality checks passed" in run.stdout
@@ -130,10 +131,10 @@ def test_make_run_publishes_a_queryable_warehouse_and_prints_a_summary(published
 def test_the_run_writes_the_auditors_report_of_the_latest_year(published):
     """The `report` task after `publish`: HTML + xlsx of the latest published year."""
     run = published
-    db = run.tmp / "warehouse" / "published" / "evaluation.duckdb"
+    db = run.paths.published_db
     with duckdb.connect(str(db), read_only=True) as con:
         year = con.execute("select max(year) from marts.dim_year").fetchone()[0]
-    html = run.tmp / "warehouse" / "reports" / str(year) / f"report-{year}-zh.html"
+    html = run.paths.report_dir(year) / f"report-{year}-zh.html"
     assert html.is_file() and html.with_suffix(".xlsx").is_file()
     text = html.read_text("utf-8")
     assert "@font-face" in text and text.count('class="chart"') == 7
@@ -158,7 +159,7 @@ def test_every_dag_run_succeeded(published):
 def test_ingest_counts_match_what_the_generator_planted(published):
     run = published
     expected = json.loads((run.raw / "_expected.json").read_text("utf-8"))
-    ingest_db = run.tmp / "warehouse" / "ingest" / "ingest.duckdb"
+    ingest_db = run.paths.ingest_db
     with duckdb.connect(str(ingest_db), read_only=True) as con:
         quarantined = sorted(
             (f, r.split(":")[0])
@@ -178,7 +179,7 @@ def test_ingest_counts_match_what_the_generator_planted(published):
 
 def test_a_run_with_nothing_new_is_green_and_triggers_nothing(published):
     run = published
-    db = run.tmp / "warehouse" / "published" / "evaluation.duckdb"
+    db = run.paths.published_db
     before = _sha(db)
     result = _dag_test(run.env, "ingest_reports")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -190,7 +191,7 @@ def test_a_run_with_nothing_new_is_green_and_triggers_nothing(published):
 
 def test_a_build_with_nothing_new_skips_and_publishes_nothing(published):
     run = published
-    db = run.tmp / "warehouse" / "published" / "evaluation.duckdb"
+    db = run.paths.published_db
     before = _sha(db)
     result = _dag_test(run.env, "build_and_publish")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -229,30 +230,28 @@ def _resubmit_without_most_regions(raw: Path) -> Path:
 
 def test_a_failing_gate_leaves_the_published_file_byte_for_byte_unchanged(published):
     run = published
-    db = run.tmp / "warehouse" / "published" / "evaluation.duckdb"
+    db = run.paths.published_db
     before = _sha(db)
     _resubmit_without_most_regions(run.raw)
     assert _dag_test(run.env, "ingest_reports").returncode == 0
     _dag_test(run.env, "build_and_publish")
     assert _dag_run_states(run.env, "build_and_publish").count("failed") == 1
     assert _sha(db) == before
-    with duckdb.connect(
-        str(run.tmp / "warehouse" / "ingest" / "ingest.duckdb"), read_only=True
-    ) as con:
+    with duckdb.connect(str(run.paths.ingest_db), read_only=True) as con:
         failures = con.execute(
             "select message from audit.load_runs where status = 'failed'"
         ).fetchall()
         versions = con.execute("select count(*) from audit.published_versions").fetchone()[0]
     assert versions == 1
     assert any("gate" in m for (m,) in failures), failures
-    docs = list((run.tmp / "warehouse" / "data_docs").rglob("*.html"))
+    docs = list(run.paths.data_docs_dir.rglob("*.html"))
     assert docs, "Data Docs were not written"
 
 
 def _analyst(run, name: str):
     """Run one of queries/*.sql against the published file, as an analyst would (read-only)."""
     sql = (PROJECT / "queries" / f"{name}.sql").read_text("utf-8")
-    db = run.tmp / "warehouse" / "published" / "evaluation.duckdb"
+    db = run.paths.published_db
     with duckdb.connect(str(db), read_only=True) as con:
         relation = con.sql(sql)
         columns = relation.columns
@@ -260,7 +259,7 @@ def _analyst(run, name: str):
 
 
 def _scalar(run, sql: str):
-    db = run.tmp / "warehouse" / "published" / "evaluation.duckdb"
+    db = run.paths.published_db
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql).fetchall()
 
@@ -450,8 +449,8 @@ def test_a_real_scheduler_runs_the_dags_on_their_schedules_and_assets(published,
     assert order[0] == "ingest_inspections" and "ingest_reports" in order, runs
     builds = [run_type for dag_id, run_type, _s in runs if dag_id == "build_and_publish"]
     assert builds and set(builds) == {"asset_triggered"}, runs
-    scheduled = published_marts(tmp_path / "warehouse" / "published" / "evaluation.duckdb")
-    in_order = published_marts(published.tmp / "warehouse" / "published" / "evaluation.duckdb")
+    scheduled = published_marts(config.paths(raw, tmp_path / "warehouse").published_db)
+    in_order = published_marts(published.paths.published_db)
     assert scheduled.keys() == in_order.keys()
     assert len(scheduled["fct_inspection_finding"]) > 0
     for table, rows in in_order.items():

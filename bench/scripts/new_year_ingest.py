@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import resource
 import shutil
 import sys
@@ -29,16 +28,14 @@ parser.add_argument("--year", type=int, default=2025)
 args = parser.parse_args()
 sys.path.insert(0, str(Path(args.src).resolve()))
 
+from year_files import year  # noqa: E402  (bench/scripts, beside this script)
+
 from evalwh import config, pipeline  # noqa: E402  (from SRC_DIR)
 from evalwh.ingest.load import RACY_SECONDS  # noqa: E402
 
 work = Path(args.work)
 raw = work / "base" / "raw"
 reports = sorted((Path(args.national) / "reports").glob("*.xlsx"))
-
-
-def year(path: Path) -> int:
-    return int(re.search(r"(\d{4})年度", path.name)[1])
 
 
 def link(paths: list[Path]) -> list[Path]:

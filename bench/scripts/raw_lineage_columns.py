@@ -3,12 +3,13 @@
     uv run python bench/scripts/raw_lineage_columns.py INGEST_DB [--year 2024] [--rounds 2]
         [--drop source_file,file_sha256,run_id] [--force-compression uncompressed]
 
-Every raw workbook row carries its file's constants (report_year, province_code,
-province_name, batch, template_version, source_file, file_sha256, sheet, run_id). This
+Every raw workbook row carried its file's constants (report_year, province_code,
+province_name, batch, template_version, source_file, file_sha256, sheet, run_id) until the
+sixth pass moved them to raw.lineage (they are read back through the raw.<table> views). This
 replays one reporting year's raw rows from INGEST_DB (an ingest DB holding that year, e.g.
 the national one built by the bench) into a scratch DuckDB the way the writer does: one
-transaction per workbook, then close (the checkpoint). Once with the rows as they are stored
-today, once without the constant columns (what a raw layer keyed by a file id would append;
+transaction per workbook, then close (the checkpoint). Once with the rows as they were stored
+before, once without the constant columns (what the raw layer keyed by raw.lineage appends;
 `--drop` names a subset to leave out instead), alternated. It prints the CPU of the inserts and
 commits and of the close, and the file size. `--force-compression` applies DuckDB's
 `force_compression` to both (to see whether compression is the cost).
@@ -24,11 +25,10 @@ from pathlib import Path
 
 import duckdb
 
-from evalwh.ingest.load import WORKBOOK_LINEAGE
-from evalwh.store import RAW_TABLES
+from evalwh.store import RAW_TABLES, WORKBOOK_LINEAGE
 
 TABLES = tuple(t for t in RAW_TABLES if t != "inspection_findings")  # the workbook tables
-PER_FILE = (*WORKBOOK_LINEAGE, "sheet", "run_id")  # a workbook row's constants
+PER_FILE = WORKBOOK_LINEAGE  # a workbook row's constants
 
 parser = argparse.ArgumentParser()
 parser.add_argument("ingest_db")

@@ -42,6 +42,8 @@ from raw_fixtures import (
     sha,
 )
 
+from evalwh.store import insert_raw
+
 NEW_RUN = "run-fixture-0002"
 JL_2017 = "reports/2017/jilin_2017.xlsx"
 EXPORT_3 = "inspections/findings_2017-01-15.csv"
@@ -61,11 +63,12 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _forget(con, paths) -> None:
+    lineage = (
+        "select lineage_id from raw.lineage where source_file in (select unnest(?::varchar[]))"
+    )
     for table in RAW_TABLES:
-        con.execute(
-            f"delete from raw.{table} where source_file in (select unnest(?::varchar[]))",
-            [list(paths)],
-        )
+        con.execute(f"delete from raw_rows.{table} where lineage_id in ({lineage})", [list(paths)])
+    con.execute(f"delete from raw.lineage where lineage_id in ({lineage})", [list(paths)])
     con.execute(
         "delete from audit.source_files where path in (select unnest(?::varchar[]))", [list(paths)]
     )
@@ -73,11 +76,10 @@ def _forget(con, paths) -> None:
 
 def _as_new_run(con, paths) -> None:
     """The files at ``paths`` were loaded by NEW_RUN, not published yet."""
-    for table in RAW_TABLES:
-        con.execute(
-            f"update raw.{table} set run_id = ? where source_file in (select unnest(?::varchar[]))",
-            [NEW_RUN, list(paths)],
-        )
+    con.execute(
+        "update raw.lineage set run_id = ? where source_file in (select unnest(?::varchar[]))",
+        [NEW_RUN, list(paths)],
+    )
     con.execute(
         "update audit.source_files set run_id = ? where path in (select unnest(?::varchar[]))",
         [NEW_RUN, list(paths)],
@@ -86,12 +88,13 @@ def _as_new_run(con, paths) -> None:
 
 def _add_2016_commitment(con) -> None:
     """A 2016 commitment of 220100, so that its secretary's tenure reaches into 2016."""
-    con.execute(
-        "insert into raw.commitments select 'JL2016-0003', '220100', 'funding', "
-        "'承诺内容', '保障经费', 100.0, '万元', date '2017-12-31', report_year, "
-        "province_code, province_name, batch, template_version, source_file, "
-        "file_sha256, sheet, 99, run_id from raw.commitments "
-        "where commitment_id = 'JL2016-0001'"
+    insert_raw(
+        con,
+        "commitments",
+        "select * replace ('JL2016-0003' as commitment_id, '220100' as region_code, "
+        "'funding' as category_code, '承诺内容' as content, '保障经费' as metric_name, "
+        "100.0 as target_value, '万元' as unit, date '2017-12-31' as due_date, 99 as row_number) "
+        "from raw.commitments where commitment_id = 'JL2016-0001'",
     )
 
 
@@ -174,10 +177,14 @@ def scenario_ingest_db(path: Path, scenario: str) -> Path:
             # ingestion moves outcomes and rectifications whose commitment or problem the
             # current batch no longer has to the rejects (load.reconcile_links)
             con.execute(
-                "delete from raw.commitment_outcomes where report_year = 2016 "
-                "and commitment_id = '2015-220100-01'"
+                "delete from raw_rows.commitment_outcomes as r using raw.lineage as l "
+                "where l.lineage_id = r.lineage_id and l.report_year = 2016 "
+                "and r.commitment_id = '2015-220100-01'"
             )
-            con.execute("delete from raw.rectifications where report_year = 2016")
+            con.execute(
+                "delete from raw_rows.rectifications where lineage_id in "
+                "(select lineage_id from raw.lineage where report_year = 2016)"
+            )
     return path
 
 
@@ -187,7 +194,8 @@ def _add_late_export(con) -> None:
     2016-09-01 export moves to rank 3, which changes the export_order of F-2016-002's row
     there too, although no new export holds F-2016-002."""
     con.execute(
-        "update raw.inspection_findings set export_order = export_order + 1 where export_order >= 2"
+        "update raw.lineage set export_order = export_order + 1 "
+        "where raw_table = 'inspection_findings' and export_order >= 2"
     )
     rows = []
     for row in finding_rows():

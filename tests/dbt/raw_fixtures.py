@@ -28,6 +28,8 @@ from pathlib import Path
 
 import duckdb
 
+from evalwh.store import insert_raw
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RAW_SCHEMA = REPO_ROOT / "src" / "evalwh" / "store" / "raw_schema.sql"
 
@@ -419,10 +421,19 @@ def export_source_file_row(path: str, run_id: str = RUN_ID) -> dict:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+    """Insert rows (dicts by column name) into a table; into a raw.<table> view through
+    evalwh.store.insert_raw, from a temporary table typed like it."""
+    schema, _, name = table.partition(".")
+    target = "_fixture_rows" if schema == "raw" else table
+    if schema == "raw":
+        con.execute(f"create or replace temp table _fixture_rows as from raw.{name} limit 0")
     for row in rows:
         cols = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        con.execute(f"insert into {table} ({cols}) values ({marks})", list(row.values()))
+        con.execute(f"insert into {target} ({cols}) values ({marks})", list(row.values()))
+    if schema == "raw":
+        insert_raw(con, name, "from _fixture_rows")
+        con.execute("drop table _fixture_rows")
 
 
 def build_ingest_db(path: Path) -> Path:

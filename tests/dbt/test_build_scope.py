@@ -9,6 +9,7 @@ import pytest
 from raw_fixtures import RAW_SCHEMA, REPO_ROOT
 
 from evalwh import build_scope
+from evalwh.store import insert_raw
 
 D = dt.date
 
@@ -42,12 +43,14 @@ def source_file(con, path, kind, year, run_id, status="loaded"):
 
 
 def finding(con, finding_id, inspected, path, run_id):
-    con.execute(
-        "insert into raw.inspection_findings (finding_id, inspection_date, inspection_type, "
-        "region_code, category_code, severity, status, accountability_action, export_date, "
-        "export_order, source_file, file_sha256, row_number, run_id) values "
-        "(?, ?, 'random_visit', '220102', 'funding', 'minor', 'in_progress', 'none', "
-        "date '2026-01-01', 1, ?, ?, 2, ?)",
+    insert_raw(
+        con,
+        "inspection_findings",
+        "select ? as finding_id, ?::date as inspection_date, 'random_visit' as inspection_type, "
+        "'220102' as region_code, 'funding' as category_code, 'minor' as severity, "
+        "'in_progress' as status, 'none' as accountability_action, "
+        "date '2026-01-01' as export_date, 1 as export_order, ? as source_file, "
+        "? as file_sha256, 2 as row_number, ? as run_id",
         [finding_id, inspected, path, f"sha-{path}", run_id],
     )
 

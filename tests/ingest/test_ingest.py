@@ -13,7 +13,7 @@ import pytest
 from evalwh.config import paths as make_paths
 from evalwh.ingest.inspections import decode, first_utf8_line
 from evalwh.ingest.load import ingest
-from evalwh.store import RAW_TABLES
+from evalwh.store import RAW_TABLES, insert_raw
 from tests.ingest.builders import (
     CITY,
     COUNTY,
@@ -291,8 +291,10 @@ def _orphan_outcome(p, suffix: str) -> None:
     check would leave it): a copy of a 2016 outcome row with another commitment id."""
     with duckdb.connect(str(p.ingest_db)) as con:
         con.execute("delete from audit.rejects")
-        con.execute(
-            "insert into raw.commitment_outcomes select * replace (? as commitment_id) "
+        insert_raw(
+            con,
+            "commitment_outcomes",
+            "select * replace (? as commitment_id) "
             "from raw.commitment_outcomes where report_year = 2016 limit 1",
             [f"2015-{CITY}-{suffix}"],
         )

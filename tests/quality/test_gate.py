@@ -11,9 +11,11 @@ import shutil
 import subprocess
 import sys
 
+import duckdb
 import pytest
 
 from evalwh.quality import load_suites
+from evalwh.store import insert_raw
 
 from .conftest import clone, plant, run_gate
 
@@ -33,9 +35,9 @@ DEFECTS = [
     "update marts.fct_evaluation set source_row_number = 0 where region_code = '440102' "
     "and year = 2023",
 ]
-RAW_DEFECT = (
-    "insert into raw.evaluations select * replace ('reports/x.xlsx' as source_file) "
-    "from raw.evaluations limit 1"
+RAW_DEFECT = (  # a raw row of a file never recorded (evalwh.store.insert_raw)
+    "evaluations",
+    "select * replace ('reports/x.xlsx' as source_file) from raw.evaluations limit 1",
 )
 EXPECTED_FAILURES = {
     "fct_evaluation.score:column_values_to_be_between",
@@ -59,7 +61,8 @@ def clean(template, tmp_path_factory):
 def defective(template, tmp_path_factory):
     wh = clone(template, tmp_path_factory.mktemp("defective") / "wh")
     plant(wh.paths.staging_db, *DEFECTS)
-    plant(wh.paths.ingest_db, RAW_DEFECT)
+    with duckdb.connect(str(wh.paths.ingest_db)) as con:
+        insert_raw(con, *RAW_DEFECT)
     return wh, run_gate(wh)
 
 

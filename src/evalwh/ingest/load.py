@@ -44,19 +44,10 @@ from evalwh.ingest.convert import UNKNOWN_REGION_PATTERN
 from evalwh.ingest.errors import QuarantineError, Reject
 from evalwh.ingest.inspections import ParsedExport, export_sort_key, parse_export
 from evalwh.ingest.workbook import ParsedWorkbook, parse_workbook
-from evalwh.store import RAW_TABLES, connect_ingest, table_columns
+from evalwh.store import RAW_TABLES, connect_ingest, lineage_columns, table_columns
 
 REPORT = "report_workbook"
 INSPECTION = "inspection_export"
-WORKBOOK_LINEAGE = (
-    "report_year",
-    "province_code",
-    "province_name",
-    "batch",
-    "template_version",
-    "source_file",
-    "file_sha256",
-)
 
 Progress = Callable[[int, int, str], None]
 log = logging.getLogger(__name__)
@@ -292,7 +283,7 @@ class Loader:
         self.paths = paths
         self.summary = summary
         self.run_id = summary.run_id
-        self.columns = {t: table_columns(con, "raw", t) for t in RAW_TABLES}
+        self.columns = {t: table_columns(con, "raw_rows", t) for t in RAW_TABLES}
         self._loaded_before: dict[str, tuple[str, str]] = {}  # rel -> (sha256, run_id)
 
     # -- bookkeeping
@@ -350,21 +341,30 @@ class Loader:
 
     def _insert(self, table: str, arrow: pa.Table, constants: dict[str, object]) -> None:
         """Insert a worker's Arrow table (built column by column in the worker: it pickles as a
-        few buffers, and DuckDB reads it directly)."""
+        few buffers, and DuckDB reads it directly): its lineage (`constants`, and the sheet the
+        table came from) once into raw.lineage, its rows into raw_rows.<table>."""
         if not len(arrow):
             return
+        lineage = {c: constants.get(c) for c in lineage_columns(table)}
+        if "sheet" in lineage:
+            lineage["sheet"] = _one_sheet(arrow)
+        (lineage_id,) = self.con.execute(
+            f"insert into raw.lineage (lineage_id, raw_table, {', '.join(lineage)}) "
+            f"values (nextval('raw.lineage_ids'), ?{', ?' * len(lineage)}) returning lineage_id",
+            [table, *lineage.values()],
+        ).fetchone()
         columns = self.columns[table]
         given = set(arrow.column_names)
 
         def source(column: str) -> str:
-            if column in constants:
-                return f"${column}"
+            if column == "lineage_id":
+                return "$lineage_id"
             return f'arrow."{column}"' if column in given else "null"
 
         select = ", ".join(source(c) for c in columns)
         self.con.execute(
-            f"insert into raw.{table} ({', '.join(columns)}) select {select} from arrow",
-            {c: v for c, v in constants.items() if c in columns},
+            f"insert into raw_rows.{table} ({', '.join(columns)}) select {select} from arrow",
+            {"lineage_id": lineage_id},
         )
         self.summary.rows_loaded += len(arrow)
 
@@ -493,8 +493,17 @@ class Loader:
         if earlier is None:
             return
         sha, run_id = earlier
+        earlier_rows = (
+            "select lineage_id from raw.lineage where raw_table = 'inspection_findings' "
+            "and source_file = ? and file_sha256 = ?"
+        )
         self.con.execute(
-            "delete from raw.inspection_findings where source_file = ? and file_sha256 = ?",
+            f"delete from raw_rows.inspection_findings where lineage_id in ({earlier_rows})",
+            [c.rel, sha],
+        )
+        self.con.execute(
+            "delete from raw.lineage where raw_table = 'inspection_findings' "
+            "and source_file = ? and file_sha256 = ?",
             [c.rel, sha],
         )
         self.con.execute("delete from audit.rejects where file = ? and run_id = ?", [c.rel, run_id])
@@ -505,15 +514,18 @@ class Loader:
     # -- after all files
     def order_exports(self) -> None:
         files = self.con.execute(
-            "select distinct source_file from raw.inspection_findings"
+            "select distinct l.source_file from raw.lineage as l "
+            "where l.raw_table = 'inspection_findings' and exists ("
+            "  select 1 from raw_rows.inspection_findings as r where r.lineage_id = l.lineage_id)"
         ).fetchall()
         ranked = sorted((export_sort_key(Path(f).name), f) for (f,) in files)
         export_ranks = pa.table(  # noqa: F841 (read by DuckDB below)
             {"source_file": [f for _, f in ranked], "ord": list(range(1, len(ranked) + 1))}
         )
         self.con.execute(
-            "update raw.inspection_findings as f set export_order = o.ord from export_ranks as o "
-            "where f.source_file = o.source_file and f.export_order <> o.ord"
+            "update raw.lineage as f set export_order = o.ord from export_ranks as o "
+            "where f.raw_table = 'inspection_findings' and f.source_file = o.source_file "
+            "and f.export_order <> o.ord"
         )
 
     def reconcile_links(self) -> None:
@@ -544,30 +556,52 @@ class Loader:
             ("commitment_outcomes", "commitments", "commitment_id", "unknown_commitment"),
             ("rectifications", "problems", "problem_id", "unknown_problem"),
         ):
-            orphan = f"""
-                from raw.{table} as o
-                join (select distinct province_code, report_year from scope) as s
-                  on s.province_code = o.province_code and s.report_year = o.report_year
-                join audit.source_files as f
-                  on f.sha256 = o.file_sha256 and f.path = o.source_file and f.status = 'loaded'
-                where exists (
-                    select 1 from audit.source_files as p
-                    where p.kind = '{REPORT}' and p.status = 'loaded'
-                      and p.province_code = o.province_code and p.year = o.report_year - 1)
-                  and not exists (
-                    select 1 from raw.{target} as t
-                    join audit.source_files as tf
-                      on tf.sha256 = t.file_sha256 and tf.path = t.source_file
-                     and tf.status = 'loaded'
-                    where t.{key} = o.{key} and t.province_code = o.province_code
-                      and t.report_year = o.report_year - 1)
-            """
-            rows = self.con.execute(
-                f"select o.source_file, o.sheet, o.row_number, o.{key}, o.report_year, "
-                f"to_json(o) {orphan}"
+            # on the stored rows and their lineage: the files' status is checked once per
+            # lineage row, not once per raw row through the raw.<table> views
+            current = (
+                "select l.lineage_id, l.province_code, l.report_year from raw.lineage as l "
+                "join audit.source_files as f on f.sha256 = l.file_sha256 "
+                "and f.path = l.source_file and f.status = 'loaded' where l.raw_table = "
+            )
+            orphans = self.con.execute(
+                f"""
+                with checked as (
+                    select c.* from ({current} '{table}') as c
+                    join (select distinct province_code, report_year from scope) as s
+                      on s.province_code = c.province_code and s.report_year = c.report_year
+                    where exists (
+                        select 1 from audit.source_files as p
+                        where p.kind = '{REPORT}' and p.status = 'loaded'
+                          and p.province_code = c.province_code and p.year = c.report_year - 1)
+                ),
+                made as (
+                    select t.{key}, c.province_code, c.report_year + 1 as report_year
+                    from raw_rows.{target} as t join ({current} '{target}') as c
+                      on c.lineage_id = t.lineage_id
+                )
+                select o.rowid from raw_rows.{table} as o
+                join checked as c on c.lineage_id = o.lineage_id
+                where not exists (
+                    select 1 from made as m where m.{key} = o.{key}
+                      and m.province_code = c.province_code and m.report_year = c.report_year)
+                """
             ).fetchall()
-            if not rows:
+            if not orphans:
                 continue
+            orphan_rows = pa.table(  # read by DuckDB (replacement scan) below
+                {"row_id": pa.array([row_id for (row_id,) in orphans], pa.int64())}
+            )
+            lineage = set(lineage_columns(table))
+            as_read = ", ".join(  # raw.<table>'s columns, as its view reads them
+                f"{'l' if c in lineage else 'o'}.{c}" for c in table_columns(self.con, "raw", table)
+            )
+            rows = self.con.execute(
+                f"select v.source_file, v.sheet, v.row_number, v.{key}, v.report_year, "
+                f"to_json(v) from (select {as_read} from raw_rows.{table} as o "
+                "  join raw.lineage as l on l.lineage_id = o.lineage_id"
+                "  where o.rowid in (select row_id from orphan_rows)) as v "
+                "order by v.source_file, v.row_number"
+            ).fetchall()
             rejects = [
                 Reject(
                     file,
@@ -579,16 +613,22 @@ class Loader:
                 for file, sheet, row, ident, year, values in rows
             ]
 
-            def move(rows=rows, rejects=rejects, table=table) -> None:
+            def move(orphan_rows=orphan_rows, rejects=rejects, table=table) -> None:
                 self._rejects(rejects)
                 self.con.execute(
-                    f"delete from raw.{table} where (source_file, row_number) in "
-                    "(select unnest(?::varchar[]), unnest(?::integer[]))",
-                    [[r[0] for r in rows], [r[2] for r in rows]],
+                    f"delete from raw_rows.{table} where rowid in (select row_id from orphan_rows)"
                 )
-                self.summary.rows_loaded -= len(rows)
+                self.summary.rows_loaded -= len(orphan_rows)
 
             with_tx(self.con, move)
+
+
+def _one_sheet(arrow: pa.Table) -> str:
+    """The sheet a workbook table's rows came from (a worker gives it on every row)."""
+    sheets = arrow.column("sheet").unique()
+    if len(sheets) != 1:
+        raise ValueError(f"one table's rows come from {len(sheets)} sheets, not 1")
+    return sheets[0].as_py()
 
 
 def with_tx(con: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
@@ -776,7 +816,16 @@ def forget_year(paths: Paths, year: int) -> list[str]:
 
         def unload() -> None:
             for table in workbook_tables:
-                con.execute(f"delete from raw.{table} where report_year = ?", [year])
+                con.execute(
+                    f"delete from raw_rows.{table} where lineage_id in (select lineage_id "
+                    "from raw.lineage where raw_table = ? and report_year = ?)",
+                    [table, year],
+                )
+            con.execute(
+                "delete from raw.lineage where raw_table <> 'inspection_findings' "
+                "and report_year = ?",
+                [year],
+            )
             con.execute(
                 "delete from audit.rejects where file in (select unnest(?::varchar[]))", [files]
             )

@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from evalwh.config import Paths, paths
+from evalwh.store import insert_raw
 
 __all__ = ["CATEGORIES", "Fixture", "build_fixture", "build_ingest_db", "build_staging_db"]
 
@@ -133,8 +134,12 @@ def _df_insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> 
     frame = pd.DataFrame(rows)
     con.register("_rows", frame)
     try:
-        cols = ", ".join(frame.columns)
-        con.execute(f"insert into {table} ({cols}) select {cols} from _rows")
+        schema, _, name = table.partition(".")
+        if schema == "raw":  # a view over raw_rows and raw.lineage
+            insert_raw(con, name, "from _rows")
+        else:
+            cols = ", ".join(frame.columns)
+            con.execute(f"insert into {table} ({cols}) select {cols} from _rows")
     finally:
         con.unregister("_rows")
 

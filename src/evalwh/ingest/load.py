@@ -339,34 +339,49 @@ class Loader:
         self.summary.rows_rejected += len(rejects)
         self.summary.rejects_by_reason.update(r.code for r in rejects)
 
-    def _insert(self, table: str, arrow: pa.Table, constants: dict[str, object]) -> None:
-        """Insert a worker's Arrow table (built column by column in the worker: it pickles as a
-        few buffers, and DuckDB reads it directly): its lineage (`constants`, and the sheet the
-        table came from) once into raw.lineage, its rows into raw_rows.<table>."""
-        if not len(arrow):
+    def _insert(self, tables: dict[str, pa.Table], constants: dict[str, object]) -> None:
+        """Insert one file's tables (a worker's Arrow tables, built column by column in the
+        worker: they pickle as a few buffers, and DuckDB reads them directly): their lineage
+        (`constants`, and the sheet each table came from) into raw.lineage, one row per table
+        and one statement for all, then each table's rows into raw_rows.<table>."""
+        tables = {table: arrow for table, arrow in tables.items() if len(arrow)}
+        if not tables:
             return
-        lineage = {c: constants.get(c) for c in lineage_columns(table)}
-        if "sheet" in lineage:
-            lineage["sheet"] = _one_sheet(arrow)
-        (lineage_id,) = self.con.execute(
-            f"insert into raw.lineage (lineage_id, raw_table, {', '.join(lineage)}) "
-            f"values (nextval('raw.lineage_ids'), ?{', ?' * len(lineage)}) returning lineage_id",
-            [table, *lineage.values()],
-        ).fetchone()
-        columns = self.columns[table]
-        given = set(arrow.column_names)
-
-        def source(column: str) -> str:
-            if column == "lineage_id":
-                return "$lineage_id"
-            return f'arrow."{column}"' if column in given else "null"
-
-        select = ", ".join(source(c) for c in columns)
-        self.con.execute(
-            f"insert into raw_rows.{table} ({', '.join(columns)}) select {select} from arrow",
-            {"lineage_id": lineage_id},
+        names = lineage_columns(next(iter(tables)))
+        lineage_rows = pa.table(  # noqa: F841 (read by DuckDB below)
+            {
+                "raw_table": list(tables),
+                **{
+                    c: [
+                        _one_sheet(arrow) if c == "sheet" else constants.get(c)
+                        for arrow in tables.values()
+                    ]
+                    for c in names
+                },
+            }
         )
-        self.summary.rows_loaded += len(arrow)
+        ids = dict(
+            self.con.execute(
+                f"insert into raw.lineage (lineage_id, raw_table, {', '.join(names)}) "
+                "select nextval('raw.lineage_ids'), * from lineage_rows "
+                "returning raw_table, lineage_id"
+            ).fetchall()
+        )
+        for table, arrow in tables.items():
+            columns = self.columns[table]
+            given = set(arrow.column_names)
+
+            def source(column: str, given=given) -> str:
+                if column == "lineage_id":
+                    return "$lineage_id"
+                return f'arrow."{column}"' if column in given else "null"
+
+            select = ", ".join(source(c) for c in columns)
+            self.con.execute(
+                f"insert into raw_rows.{table} ({', '.join(columns)}) select {select} from arrow",
+                {"lineage_id": ids[table]},
+            )
+            self.summary.rows_loaded += len(arrow)
 
     # -- one file each
     def workbook(self, c: Candidate, parsed: ParsedWorkbook) -> None:
@@ -399,8 +414,7 @@ class Loader:
         }
 
         def write() -> None:
-            for table, records in parsed.tables.items():
-                self._insert(table, records, constants)
+            self._insert(parsed.tables, constants)
             self._rejects(parsed.rejects)
             self._source_file(c, "loaded", cover.province_code, cover.year, cover.batch)
             self.summary.files_loaded += 1
@@ -441,7 +455,7 @@ class Loader:
 
         def write() -> None:
             self._forget_earlier_load(c)
-            self._insert("inspection_findings", rows, constants)
+            self._insert({"inspection_findings": rows}, constants)
             self._rejects(rejects)
             self._source_file(c, "loaded")
             self.summary.files_loaded += 1

@@ -44,7 +44,13 @@ from evalwh.ingest.convert import UNKNOWN_REGION_PATTERN
 from evalwh.ingest.errors import QuarantineError, Reject
 from evalwh.ingest.inspections import ParsedExport, export_sort_key, parse_export
 from evalwh.ingest.workbook import ParsedWorkbook, parse_workbook
-from evalwh.store import RAW_TABLES, connect_ingest, lineage_columns, table_columns
+from evalwh.store import (
+    RAW_TABLES,
+    connect_ingest,
+    lineage_columns,
+    table_columns,
+    with_tx,
+)
 
 REPORT = "report_workbook"
 INSPECTION = "inspection_export"
@@ -643,16 +649,6 @@ def _one_sheet(arrow: pa.Table) -> str:
     if len(sheets) != 1:
         raise ValueError(f"one table's rows come from {len(sheets)} sheets, not 1")
     return sheets[0].as_py()
-
-
-def with_tx(con: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
-    con.execute("begin transaction")
-    try:
-        work()
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
 
 
 # ---------------------------------------------------------------------------- the run

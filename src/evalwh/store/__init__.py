@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -118,19 +119,28 @@ def upgrade_raw_layer(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
     if not old:
         return []
-    con.execute("begin transaction")
-    try:
+
+    def move() -> None:
         for table in old:
             con.execute(f"alter table raw.{table} rename to {table}__before_lineage")
         con.execute(schema_sql())
         for table in old:
             insert_raw(con, table, f"select * from raw.{table}__before_lineage")
             con.execute(f"drop table raw.{table}__before_lineage")
+
+    with_tx(con, move)
+    return old
+
+
+def with_tx(con: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
+    """Run `work` in one transaction: committed whole, or rolled back whole."""
+    con.execute("begin transaction")
+    try:
+        work()
     except BaseException:
         con.execute("rollback")
         raise
     con.execute("commit")
-    return old
 
 
 def checkpoint_ingest(path: Path) -> None:

@@ -100,7 +100,6 @@ def sheet_records(
             rejects.append(Reject(file, sheet, row.row_number, exc.reason, row.raw))
             continue
         seen.add(record[key])
-        record["sheet"] = sheet
         record["row_number"] = row.row_number
         records.append(record)
     return records, rejects
@@ -350,9 +349,8 @@ def sheet_columns(
     sheet: str,
     roster: frozenset[str] | set[str] | None,
 ) -> tuple[Columns, list[Reject]]:
-    """sheet_records, as columns (with sheet and row_number)."""
+    """sheet_records, as columns (with row_number)."""
     columns, rows, rejects = _convert(grid, header, table, ctx, _Checks(file, sheet, roster=roster))
-    columns["sheet"] = [sheet] * len(rows)
     columns["row_number"] = [i + 1 for i in rows]
     return columns, rejects
 

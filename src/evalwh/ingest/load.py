@@ -345,7 +345,12 @@ class Loader:
         self.summary.rows_rejected += len(rejects)
         self.summary.rejects_by_reason.update(r.code for r in rejects)
 
-    def _insert(self, tables: dict[str, pa.Table], constants: dict[str, object]) -> None:
+    def _insert(
+        self,
+        tables: dict[str, pa.Table],
+        constants: dict[str, object],
+        sheets: dict[str, str] | None = None,
+    ) -> None:
         """Insert one file's tables (a worker's Arrow tables, built column by column in the
         worker: they pickle as a few buffers, and DuckDB reads them directly): their lineage
         (`constants`, and the sheet each table came from) into raw.lineage, one row per table
@@ -358,10 +363,7 @@ class Loader:
             {
                 "raw_table": list(tables),
                 **{
-                    c: [
-                        _one_sheet(arrow) if c == "sheet" else constants.get(c)
-                        for arrow in tables.values()
-                    ]
+                    c: [sheets[t] if c == "sheet" else constants.get(c) for t in tables]
                     for c in names
                 },
             }
@@ -420,7 +422,7 @@ class Loader:
         }
 
         def write() -> None:
-            self._insert(parsed.tables, constants)
+            self._insert(parsed.tables, constants, parsed.sheets)
             self._rejects(parsed.rejects)
             self._source_file(c, "loaded", cover.province_code, cover.year, cover.batch)
             self.summary.files_loaded += 1
@@ -641,14 +643,6 @@ class Loader:
                 self.summary.rows_loaded -= len(orphan_rows)
 
             with_tx(self.con, move)
-
-
-def _one_sheet(arrow: pa.Table) -> str:
-    """The sheet a workbook table's rows came from (a worker gives it on every row)."""
-    sheets = arrow.column("sheet").unique()
-    if len(sheets) != 1:
-        raise ValueError(f"one table's rows come from {len(sheets)} sheets, not 1")
-    return sheets[0].as_py()
 
 
 # ---------------------------------------------------------------------------- the run

@@ -51,8 +51,10 @@ class Cover:
 @dataclass
 class ParsedWorkbook:
     cover: Cover
-    # table -> its rows (the record's columns, then sheet and row_number); only tables with rows
+    # table -> its rows (the record's columns, then row_number); only tables with rows
     tables: dict[str, pa.Table] = field(default_factory=dict)
+    # table -> the sheet its rows came from (raw.lineage holds it once per file and table)
+    sheets: dict[str, str] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
 
     @property
@@ -271,5 +273,6 @@ def parse_workbook(
             roster = set(columns.get("region_code", ()))
         if columns.get("row_number"):
             parsed.tables[spec.table] = arrow(columns)
+            parsed.sheets[spec.table] = sheet
         grids[spec.table] = []  # free the grid as soon as it is read
     return parsed

@@ -11,6 +11,7 @@ from dataclasses import replace
 import duckdb
 import pytest
 from raw_fixtures import REPO_ROOT, add_next_year
+from tests.marts import not_null_by_contract, nullable_in_file
 
 WAREHOUSE_SPEC = REPO_ROOT / "docs" / "spec" / "warehouse.md"
 EXPORT_1 = "inspections/findings_2016-06-01.csv"
@@ -601,3 +602,41 @@ def test_rebuild_from_published_copy_after_next_year_loads(dbt_run, tmp_path):
                 "is_current": True,
             }
         ]
+
+
+# --------------------------------------------------------------------------- contracts
+def test_contracts_not_null_columns_are_not_null_in_the_built_file(dbt_run):
+    """The marts' required columns are constraints of their contract, enforced by the table
+    as rows are written (not data tests run after): every one is NOT NULL in the file."""
+    manifest = json.loads((dbt_run.target_path / "manifest.json").read_text())
+    required = not_null_by_contract(manifest)
+    assert len(required) > 50 and ("fct_problem", "source") in required
+    assert nullable_in_file(dbt_run.warehouse_db, required) == set()
+
+
+def test_a_null_in_a_required_mart_column_fails_the_build_and_keeps_the_table(dbt_run, tmp_path):
+    """A model whose SQL gives a null in a required column fails its build, and its table
+    keeps the rows of the last good build."""
+    warehouse = tmp_path / "staging" / "evaluation.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(dbt_run.warehouse_db, warehouse)
+    with duckdb.connect(str(warehouse)) as c:
+        c.execute("attach ? as ingest (read_only)", [str(dbt_run.ingest_db)])  # what views read
+        before = c.execute("select count(*), count(source) from marts.fct_problem").fetchone()
+        # what a faulty join upstream would give: one problem without its 来源
+        c.execute("alter view intermediate.int_problems_joined_to_rectifications rename to faulty")
+        c.execute(
+            "create view intermediate.int_problems_joined_to_rectifications as "
+            "select * replace (case when problem_id = (select min(problem_id) from "
+            "intermediate.faulty) then null else problem_source end as problem_source) "
+            "from intermediate.faulty"
+        )
+    env = {**dbt_run.env, "EVALWH_DBT_TARGET_PATH": str(warehouse)}
+    rebuild = replace(dbt_run, env=env, target_path=tmp_path / "target", log_path=tmp_path / "logs")
+    result = rebuild.dbt("run", "--select", "fct_problem", "--full-refresh", check=False)
+    assert result.returncode != 0
+    assert re.search(r"NOT NULL constraint failed: \S*fct_problem\S*\.\W?source", result.stdout)
+    with duckdb.connect(str(warehouse), read_only=True) as c:
+        assert (
+            c.execute("select count(*), count(source) from marts.fct_problem").fetchone() == before
+        )

@@ -19,6 +19,7 @@ import duckdb
 import pytest
 from conftest import dbt_env, run_dbt
 from incremental_fixtures import base_ingest_db, scenario_ingest_db
+from tests.marts import not_null_by_contract, nullable_in_file
 from tests.once import once_per_run
 
 from evalwh import build_scope
@@ -143,6 +144,11 @@ def test_incremental_build_equals_full_rebuild(scenario, published_base, tmp_pat
     else:
         assert f"rebuilt.export_order >= {findings_from}" in sequenced
         assert "where finding_id in" in replaced
+
+    # the partitions were replaced in the tables as published: the contracts' NOT NULL kept
+    manifest = json.loads((incremental_root / "target" / "manifest.json").read_text())
+    required = not_null_by_contract(manifest)
+    assert required and nullable_in_file(staging, required) == set()
 
     full = tmp_path / "full" / "evaluation.duckdb"
     full.parent.mkdir()

@@ -640,3 +640,42 @@ def test_a_null_in_a_required_mart_column_fails_the_build_and_keeps_the_table(db
         assert (
             c.execute("select count(*), count(source) from marts.fct_problem").fetchone() == before
         )
+
+
+def test_a_null_in_a_staging_column_fails_its_not_null_columns_test_naming_the_column(
+    dbt_run, tmp_path
+):
+    """The staging models test their required columns together (tests/generic/
+    not_null_columns.sql): one null fails that model's test, and the failure names the
+    column and how many rows are null there."""
+    warehouse = tmp_path / "staging" / "evaluation.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(dbt_run.warehouse_db, warehouse)
+    with duckdb.connect(str(warehouse)) as c:
+        c.execute("attach ? as ingest (read_only)", [str(dbt_run.ingest_db)])
+        c.execute("alter view staging.stg_ingest__problems rename to faulty")
+        c.execute(
+            "create view staging.stg_ingest__problems as select * replace (case when "
+            "problem_id = (select min(problem_id) from staging.faulty) then null "
+            "else category_code end as category_code) from staging.faulty"
+        )
+    env = {**dbt_run.env, "EVALWH_DBT_TARGET_PATH": str(warehouse)}
+    retest = replace(dbt_run, env=env, target_path=tmp_path / "target", log_path=tmp_path / "logs")
+    result = retest.dbt(
+        "test",
+        "--select",
+        "stg_ingest__problems,test_name:not_null_columns",
+        "--store-failures",
+        check=False,
+    )
+    assert result.returncode != 0
+    assert re.search(r"Got 1 result", result.stdout), result.stdout[-2000:]
+    with duckdb.connect(str(warehouse), read_only=True) as c:
+        (failures,) = [
+            t
+            for (t,) in c.execute(
+                "select table_schema || '.' || table_name from information_schema.tables "
+                "where table_schema = 'dbt_test__audit'"
+            ).fetchall()
+        ]
+        assert c.execute(f"select * from {failures}").fetchall() == [("category_code", 1)]

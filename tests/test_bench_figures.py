@@ -54,3 +54,13 @@ def test_the_results_table_shows_tasks_and_what_lies_outside_the_dag_runs():
         "| an incremental year under 1/8 of the full rebuild | incremental_vs_full = 0.5 | no |"
         in table
     )
+
+
+def test_the_landing_zone_is_read_whole_into_the_page_cache(tmp_path):
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "a.xlsx").write_bytes(b"x" * (3 << 20 | 5))
+    (tmp_path / "inspections").mkdir()
+    (tmp_path / "inspections" / "b.csv").write_bytes(b"y" * 7)
+    read, seconds = bench.read_into_page_cache(tmp_path)
+    assert read == (3 << 20 | 5) + 7
+    assert seconds >= 0

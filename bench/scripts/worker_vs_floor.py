@@ -1,51 +1,67 @@
-"""A parse worker's CPU per workbook against the parse floor's, in one quiet process.
+"""A parse worker's CPU per file against the parse floor's, in one quiet process.
 
     uv run python bench/scripts/worker_vs_floor.py REPORTS_DIR [--every 12] [--rounds 3]
+    uv run python bench/scripts/worker_vs_floor.py INSPECTIONS_DIR --exports [--every 1]
 
-Takes every n-th workbook and, alternating, reads each as the bench's parse_floor step does
-(python-calamine, every sheet to Python) and parses it as an ingest worker does
-(`load._parse`: the reading, the column conversion, the error-cell scan, the Arrow tables).
-Prints the CPU seconds of each round and their ratio: what a worker adds to the floor when
-nothing else competes for the cores (inside `make bench`'s ingest the writer shares them).
+Takes every n-th workbook (or, with --exports, inspection export) and, alternating, reads
+each as the bench's parse_floor step does (python-calamine, every sheet to Python; an export
+decoded and split by `csv.reader`) and parses it as an ingest worker does (`load._parse`: the
+reading, the column conversion, for a workbook the error-cell scan, the Arrow tables; an
+export without the loaded reports' region codes). Prints the CPU seconds of each round and
+their ratio: what a worker adds to the floor when nothing else competes for the cores (inside
+`make bench`'s ingest the writer shares them).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import time
 from pathlib import Path
 
 import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
-from evalwh.ingest.load import REPORT, Candidate, _parse
+from evalwh.ingest.load import INSPECTION, REPORT, Candidate, _parse
 
 parser = argparse.ArgumentParser()
-parser.add_argument("reports")
-parser.add_argument("--every", type=int, default=12, help="take every n-th workbook")
+parser.add_argument("directory")
+parser.add_argument("--exports", action="store_true", help="inspection exports (.csv)")
+parser.add_argument("--every", type=int, default=12, help="take every n-th file")
 parser.add_argument("--rounds", type=int, default=3)
 args = parser.parse_args()
-files = sorted(Path(args.reports).glob("*.xlsx"))[:: args.every]
+kind = INSPECTION if args.exports else REPORT
+files = sorted(Path(args.directory).glob("*.csv" if args.exports else "*.xlsx"))[:: args.every]
 pa.array([0])  # as the ingest's parent does before its workers fork (load._worker_pool)
 
 
-def floor() -> int:
-    rows = 0
-    for path in files:
+def read(path: Path) -> int:
+    """What the bench's parse_floor step does with one file: its rows read."""
+    if not args.exports:
         book = CalamineWorkbook.from_path(str(path))
-        rows += sum(len(book.get_sheet_by_name(n).to_python()) for n in book.sheet_names)
-    return rows
+        return sum(len(book.get_sheet_by_name(n).to_python()) for n in book.sheet_names)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030")
+    return sum(1 for _ in csv.reader(io.StringIO(text)))
+
+
+def floor() -> int:
+    return sum(map(read, files))
 
 
 def worker() -> int:
     rows = 0
     for path in files:
-        parsed = _parse(Candidate(path, path.name, REPORT, "-"))
-        rows += parsed.rows_loaded
+        parsed = _parse(Candidate(path, path.name, kind, "-"), None)
+        rows += parsed.rows.num_rows if args.exports else parsed.rows_loaded
     return rows
 
 
-print(f"{len(files)} workbooks")
+print(f"{len(files)} {'exports' if args.exports else 'workbooks'}")
 for round_ in range(1, args.rounds + 1):
     seconds = {}
     for name, work in (("floor", floor), ("worker", worker)):

@@ -64,3 +64,15 @@ def test_the_landing_zone_is_read_whole_into_the_page_cache(tmp_path):
     read, seconds = bench.read_into_page_cache(tmp_path)
     assert read == (3 << 20 | 5) + 7
     assert seconds >= 0
+
+
+def test_the_run_says_how_fast_one_core_was_so_runs_of_different_days_compare():
+    marker = bench.cpu_marker(rounds=1)
+    assert 0 < marker < 30
+    machine = {"cores": 2, "memory_gb": 24, "python": "3.11", "load_average_at_start": 0.5}
+    results = {"date": "2026-01-01", "command": "make bench", "derived": {}, "steps": {}}
+    with_marker = bench._markdown({**results, "machine": {**machine, "cpu_marker_s": 0.278}})
+    assert "load average 0.5 at the start; a fixed piece of pure-Python work took 0.278 s" in (
+        with_marker
+    )
+    assert "load average 0.5 at the start." in bench._markdown({**results, "machine": machine})

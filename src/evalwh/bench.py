@@ -45,6 +45,19 @@ STEPS = (
 NEW_YEAR = 2025  # the reporting year the incremental step adds to a warehouse holding the rest
 
 
+def cpu_marker(rounds: int = 3) -> float:
+    """Seconds one core takes for a fixed piece of pure-Python work, the best of `rounds`: a
+    yardstick for comparing runs of different days, whose absolute times move with the host."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        total = 0
+        for i in range(5_000_000):
+            total += i * i % 7
+        best = min(best, time.process_time() - started)
+    return round(best, 3)
+
+
 def read_into_page_cache(root: Path) -> tuple[int, float]:
     """Read every file under `root` once (bytes read, seconds), so that the steps after it
     time parsing, not the disk. These VMs reclaim cold pages (DAMON): a landing zone left
@@ -299,7 +312,13 @@ def _markdown(results: dict) -> str:
         "",
         f"Run {results['date']} on {results['machine']['cores']} cores, "
         f"{results['machine']['memory_gb']} GB, Python {results['machine']['python']}; "
-        f"load average {results['machine'].get('load_average_at_start', '?')} at the start.",
+        f"load average {results['machine'].get('load_average_at_start', '?')} at the start"
+        + (
+            f"; a fixed piece of pure-Python work took {results['machine']['cpu_marker_s']} s "
+            "of one core (`bench.cpu_marker`: compare it before comparing runs of different days)."
+            if "cpu_marker_s" in results["machine"]
+            else "."
+        ),
         *(
             [
                 "The landing zone was read into the page cache before the parse floor, the "
@@ -377,6 +396,9 @@ def main(steps: str, cache: Path, baseline_files: int) -> None:
             "python": platform.python_version(),
             # other work on the machine slows every step: the 1-minute load when the run began
             "load_average_at_start": round(os.getloadavg()[0], 2),
+            # and how fast one core is right now: the host's speed varies by tens of percent
+            # from hour to hour (seventh pass), which the load average does not show
+            "cpu_marker_s": cpu_marker(),
         },
         "steps": {},
         "derived": {},

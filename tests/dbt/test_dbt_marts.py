@@ -614,32 +614,45 @@ def test_contracts_not_null_columns_are_not_null_in_the_built_file(dbt_run):
     assert nullable_in_file(dbt_run.warehouse_db, required) == set()
 
 
-def test_a_null_in_a_required_mart_column_fails_the_build_and_keeps_the_table(dbt_run, tmp_path):
-    """A model whose SQL gives a null in a required column fails its build, and its table
-    keeps the rows of the last good build."""
+def _with_one_null(dbt_run, tmp_path, view: str, key: str, column: str):
+    """A copy of the built warehouse whose view `view` gives a null in `column` for the row
+    with the lowest `key` (what a faulty join upstream would give), and dbt pointed at it:
+    (the copy, a DbtRun for it)."""
     warehouse = tmp_path / "staging" / "evaluation.duckdb"
     warehouse.parent.mkdir()
     shutil.copy(dbt_run.warehouse_db, warehouse)
+    schema = view.split(".")[0]
     with duckdb.connect(str(warehouse)) as c:
         c.execute("attach ? as ingest (read_only)", [str(dbt_run.ingest_db)])  # what views read
-        before = c.execute("select count(*), count(source) from marts.fct_problem").fetchone()
-        # what a faulty join upstream would give: one problem without its 来源
-        c.execute("alter view intermediate.int_problems_joined_to_rectifications rename to faulty")
+        c.execute(f"alter view {view} rename to faulty")
         c.execute(
-            "create view intermediate.int_problems_joined_to_rectifications as "
-            "select * replace (case when problem_id = (select min(problem_id) from "
-            "intermediate.faulty) then null else problem_source end as problem_source) "
-            "from intermediate.faulty"
+            f"create view {view} as select * replace (case when {key} = (select min({key}) "
+            f"from {schema}.faulty) then null else {column} end as {column}) from {schema}.faulty"
         )
     env = {**dbt_run.env, "EVALWH_DBT_TARGET_PATH": str(warehouse)}
-    rebuild = replace(dbt_run, env=env, target_path=tmp_path / "target", log_path=tmp_path / "logs")
+    return warehouse, replace(
+        dbt_run, env=env, target_path=tmp_path / "target", log_path=tmp_path / "logs"
+    )
+
+
+def test_a_null_in_a_required_mart_column_fails_the_build_and_keeps_the_table(dbt_run, tmp_path):
+    """A model whose SQL gives a null in a required column fails its build, and its table
+    keeps the rows of the last good build."""
+    warehouse, rebuild = _with_one_null(  # one problem without its 来源
+        dbt_run,
+        tmp_path,
+        "intermediate.int_problems_joined_to_rectifications",
+        "problem_id",
+        "problem_source",
+    )
+    counts = "select count(*), count(source) from marts.fct_problem"
+    with duckdb.connect(str(warehouse), read_only=True) as c:
+        before = c.execute(counts).fetchone()
     result = rebuild.dbt("run", "--select", "fct_problem", "--full-refresh", check=False)
     assert result.returncode != 0
     assert re.search(r"NOT NULL constraint failed: \S*fct_problem\S*\.\W?source", result.stdout)
     with duckdb.connect(str(warehouse), read_only=True) as c:
-        assert (
-            c.execute("select count(*), count(source) from marts.fct_problem").fetchone() == before
-        )
+        assert c.execute(counts).fetchone() == before
 
 
 def test_a_null_in_a_staging_column_fails_its_not_null_columns_test_naming_the_column(
@@ -648,19 +661,9 @@ def test_a_null_in_a_staging_column_fails_its_not_null_columns_test_naming_the_c
     """The staging models test their required columns together (tests/generic/
     not_null_columns.sql): one null fails that model's test, and the failure names the
     column and how many rows are null there."""
-    warehouse = tmp_path / "staging" / "evaluation.duckdb"
-    warehouse.parent.mkdir()
-    shutil.copy(dbt_run.warehouse_db, warehouse)
-    with duckdb.connect(str(warehouse)) as c:
-        c.execute("attach ? as ingest (read_only)", [str(dbt_run.ingest_db)])
-        c.execute("alter view staging.stg_ingest__problems rename to faulty")
-        c.execute(
-            "create view staging.stg_ingest__problems as select * replace (case when "
-            "problem_id = (select min(problem_id) from staging.faulty) then null "
-            "else category_code end as category_code) from staging.faulty"
-        )
-    env = {**dbt_run.env, "EVALWH_DBT_TARGET_PATH": str(warehouse)}
-    retest = replace(dbt_run, env=env, target_path=tmp_path / "target", log_path=tmp_path / "logs")
+    warehouse, retest = _with_one_null(
+        dbt_run, tmp_path, "staging.stg_ingest__problems", "problem_id", "category_code"
+    )
     result = retest.dbt(
         "test",
         "--select",

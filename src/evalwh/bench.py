@@ -304,30 +304,36 @@ class _Steps(dict):
         self._file.write_text(json.dumps(self._results, indent=2) + "\n")
 
 
+def _machine_lines(date: str, machine: dict) -> list[str]:
+    """Where and how the run ran: the machine, its load and one core's speed at the start, and
+    the landing zone's reads into the page cache (runs recorded before these have neither)."""
+    line = (
+        f"Run {date} on {machine['cores']} cores, {machine['memory_gb']} GB, Python "
+        f"{machine['python']}; load average {machine.get('load_average_at_start', '?')} at the "
+        "start"
+    )
+    if "cpu_marker_s" in machine:
+        line += (
+            f"; a fixed piece of pure-Python work took {machine['cpu_marker_s']} s of one core "
+            "(`bench.cpu_marker`: compare it before comparing runs of different days)"
+        )
+    lines = [line + "."]
+    if machine.get("landing_zone_read_s"):
+        lines.append(
+            "The landing zone was read into the page cache before the parse floor, the ingest "
+            "and each Airflow run (seconds of each read: "
+            f"{', '.join(map(str, machine['landing_zone_read_s']))})."
+        )
+    return lines
+
+
 def _markdown(results: dict) -> str:
     lines = [
         "# Benchmarks",
         "",
         "Produced by `make bench` (`python -m evalwh.bench`); each step is a separate process.",
         "",
-        f"Run {results['date']} on {results['machine']['cores']} cores, "
-        f"{results['machine']['memory_gb']} GB, Python {results['machine']['python']}; "
-        f"load average {results['machine'].get('load_average_at_start', '?')} at the start"
-        + (
-            f"; a fixed piece of pure-Python work took {results['machine']['cpu_marker_s']} s "
-            "of one core (`bench.cpu_marker`: compare it before comparing runs of different days)."
-            if "cpu_marker_s" in results["machine"]
-            else "."
-        ),
-        *(
-            [
-                "The landing zone was read into the page cache before the parse floor, the "
-                "ingest and each Airflow run (seconds of each read: "
-                f"{', '.join(map(str, results['machine']['landing_zone_read_s']))}).",
-            ]
-            if results["machine"].get("landing_zone_read_s")
-            else []
-        ),
+        *_machine_lines(results["date"], results["machine"]),
         "",
         f"Command: `{results['command']}`",
         "",

@@ -106,14 +106,36 @@ def assert_whole_version(p: Paths, version: int) -> str:
     return digest
 
 
+class DbtLog:
+    """dbt's log file of a warehouse (`--log-path`), read from where it ends now."""
+
+    def __init__(self, p: Paths) -> None:
+        self.path = p.warehouse_dir / "dbt" / "logs" / "dbt.log"
+        self.offset = self.path.stat().st_size if self.path.exists() else 0
+
+    def wait_for(self, text: str, alive, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        seen = ""
+        while text not in seen:
+            assert alive(), "the pipeline ended before dbt logged " + repr(text)
+            assert time.monotonic() < deadline, "dbt never logged " + repr(text)
+            time.sleep(0.05)
+            if not self.path.exists():
+                continue
+            if self.path.stat().st_size < self.offset:  # dbt rotated its log
+                self.offset = 0
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                seen = f.read().decode("utf-8", "replace")
+
+
 def test_kill_during_dbt_build_leaves_the_published_version_whole(wh):
     before = assert_whole_version(wh, 1)
+    log = DbtLog(wh)
     proc = run_all_child(wh)
-    deadline = time.monotonic() + 120
-    while not any(" build" in c and "dbt" in c for c in session_commands(proc.pid)):
-        assert time.monotonic() < deadline and proc.poll() is None, "dbt build never started"
-        time.sleep(0.05)
-    time.sleep(6)  # dbt is past its start-up and building models into the staging file
+    # kill once dbt has built a table into the staging file, not after a fixed sleep: the
+    # build got shorter pass after pass, and a sleep would one day outlast it
+    log.wait_for("OK created sql table model", alive=lambda: proc.poll() is None, timeout=240)
     assert any("dbt" in c for c in session_commands(proc.pid)), "dbt already finished"
     kill_group(proc)
     assert wait_measured(proc, 60).returncode == -9

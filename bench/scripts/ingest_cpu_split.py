@@ -57,9 +57,11 @@ summary = load.ingest(paths, workers=args.workers)
 after = resource.getrusage(resource.RUSAGE_SELF)
 children = resource.getrusage(resource.RUSAGE_CHILDREN)
 writer = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+wall = time.perf_counter() - started
+workers = children.ru_utime + children.ru_stime
 print(
-    f"wall {time.perf_counter() - started:.1f} s, {summary.rows_loaded:,} rows; CPU: writer "
-    f"{writer:.1f} s, workers {children.ru_utime + children.ru_stime:.1f} s"
+    f"wall {wall:.1f} s, {summary.rows_loaded:,} rows; CPU: writer {writer:.1f} s, workers "
+    f"{workers:.1f} s; cores busy on average {(writer + workers) / wall:.2f}"
 )
 for name, total in seconds.most_common():
     print(f"{total:8.2f} s {calls[name]:6d} x {name}")

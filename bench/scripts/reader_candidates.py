@@ -1,10 +1,13 @@
 """CPU to read every sheet of every n-th national workbook: python-calamine into Python lists
 (the chosen reader, what the parse floor and the ingest use) against fastexcel into Arrow
-string columns (calamine's parser too, no Python object per cell; not a project dependency).
+string columns (calamine's parser too, no Python object per cell; not a project dependency),
+and the ingest's own second pass over each sheet's XML for the cells Excel stored as errors
+(`workbook.error_cells`), which both readers hand over like empty cells.
 
     uv run --with fastexcel python bench/scripts/reader_candidates.py bench/cache/national/reports
 
-Alternated, twice each. Both read the same sheets and rows.
+Alternated, twice each. Both read the same sheets and rows. `--every 1` is the whole national
+set (docs/ingest-at-1.5x.md).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from pathlib import Path
 
 import fastexcel
 from python_calamine import CalamineWorkbook
+
+from evalwh.ingest.workbook import error_cells
 
 parser = argparse.ArgumentParser()
 parser.add_argument("reports")
@@ -42,10 +47,14 @@ def fastexcel_to_arrow() -> int:
     return rows
 
 
-for read in (calamine_to_python, fastexcel_to_arrow) * 2:
+def error_cell_scan() -> int:
+    return sum(len(cells) for path in files for cells in error_cells(path).values())
+
+
+for read in (calamine_to_python, fastexcel_to_arrow, error_cell_scan) * 2:
     started = time.process_time()
     rows = read()
     print(
-        f"{read.__name__}: {len(files)} workbooks, {rows:,} rows, "
+        f"{read.__name__}: {len(files)} workbooks, {rows:,} rows (error cells for the scan), "
         f"{time.process_time() - started:.2f} s CPU"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -41,3 +42,24 @@ def nullable_in_file(db: str | Path, columns: set[tuple[str, str]]) -> set[tuple
             ).fetchall()
         )
     return columns & allowed
+
+
+def stored_out_of_year_order(
+    db: str | Path, table: str, year: str, within: tuple[str, ...]
+) -> list[str]:
+    """How `table` is stored (rowid order) against "each `year`'s rows together, sorted by
+    `within`": the first few breaks found, [] when it is stored so. The years' blocks may come
+    in any order: an incremental build appends the years it rebuilds."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            f"select {year}, {', '.join(within)} from {table} order by rowid"
+        ).fetchall()
+    breaks, finished = [], set()
+    for before, row in pairwise(rows):
+        if row[0] != before[0]:
+            finished.add(before[0])
+            if row[0] in finished:
+                breaks.append(f"{year} {row[0]} stored in two places")
+        elif row[1:] < before[1:]:
+            breaks.append(f"{row} stored after {before}")
+    return breaks[:5]

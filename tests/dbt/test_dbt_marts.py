@@ -11,7 +11,7 @@ from dataclasses import replace
 import duckdb
 import pytest
 from raw_fixtures import REPO_ROOT, add_next_year
-from tests.marts import not_null_by_contract, nullable_in_file
+from tests.marts import not_null_by_contract, nullable_in_file, stored_out_of_year_order
 
 WAREHOUSE_SPEC = REPO_ROOT / "docs" / "spec" / "warehouse.md"
 EXPORT_1 = "inspections/findings_2016-06-01.csv"
@@ -374,6 +374,17 @@ def test_commitment_vs_outcome(con):
         open_row["fulfilment_rate"],
     ) == (1, 0, 0, None)
     assert rows[("230102", 2016, "misconduct")]["fulfilment_rate"] is None
+
+
+def test_commitment_vs_outcome_is_stored_by_year_then_region(dbt_run):
+    # analysts' group-bys over region and year read it in this order (docs/performance.md)
+    order = ("region_code", "category_code")
+    table = "marts.commitment_vs_outcome"
+    assert stored_out_of_year_order(dbt_run.warehouse_db, table, "made_year", order) == []
+    with duckdb.connect(str(dbt_run.warehouse_db), read_only=True) as con:
+        stored = con.execute(f"select made_year from {table} order by rowid").fetchall()
+    years = [y for (y,) in stored]
+    assert years == sorted(years)  # a full build: the years in order too
 
 
 # --------------------------------------------------------------------------- problems

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 from conftest import dbt_env, run_dbt
 from incremental_fixtures import base_ingest_db, scenario_ingest_db
-from tests.marts import not_null_by_contract, nullable_in_file
+from tests.marts import not_null_by_contract, nullable_in_file, stored_out_of_year_order
 from tests.once import once_per_run
 
 from evalwh import build_scope
@@ -149,6 +149,10 @@ def test_incremental_build_equals_full_rebuild(scenario, published_base, tmp_pat
     manifest = json.loads((incremental_root / "target" / "manifest.json").read_text())
     required = not_null_by_contract(manifest)
     assert required and nullable_in_file(staging, required) == set()
+    # and the rebuilt years of commitment_vs_outcome were appended in its stored order
+    order = ("region_code", "category_code")
+    table = "marts.commitment_vs_outcome"
+    assert stored_out_of_year_order(staging, table, "made_year", order) == []
 
     full = tmp_path / "full" / "evaluation.duckdb"
     full.parent.mkdir()

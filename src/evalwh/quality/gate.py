@@ -446,8 +446,12 @@ def _referential_batch(
             continue
         frames.append(frame)
         checks.append(chk)
-    if checks:  # one contiguous frame (`_to_pandas`): GE filters it once per reference
+    if checks:
+        # one contiguous frame (`_to_pandas`). GE filters it by reference_check for every metric
+        # of every reference's expectation; as a category that compares small integer codes
+        # instead of strings, and takes the rows of the other columns once per filter
         frame = _to_pandas(pa.concat_tables(frames))
+        frame["reference_check"] = frame["reference_check"].astype("category")
         yield _Batch(suite.name, suite.name, frame, checks, ["reference_check", "value", "n_rows"])
 
 

@@ -17,7 +17,7 @@
 -- over in no order, and analysts' group-bys over region and year then jump around memory.
 -- The example query fulfilment_rate_by_province_and_year took p50 95-97 / p95 110-116 ms on
 -- the national file built this way against 113-118 / 129-131 ms; the sort costs the full
--- national build about 1.5 s (docs/performance.md, eighth pass).
+-- national build about 1 s, within its noise (docs/performance.md, eighth pass).
 
 with
 

@@ -76,3 +76,21 @@ def test_the_run_says_how_fast_one_core_was_so_runs_of_different_days_compare():
         with_marker
     )
     assert "load average 0.5 at the start." in bench._markdown({**results, "machine": machine})
+
+
+def test_the_parse_floor_reads_every_sheet_and_every_line_of_either_encoding(tmp_path):
+    import xlsxwriter
+
+    from evalwh.parse_floor import rows_read
+
+    book = xlsxwriter.Workbook(tmp_path / "a.xlsx")
+    for name, rows in (("封面", 3), ("承诺", 5)):
+        sheet = book.add_worksheet(name)
+        for r in range(rows):
+            sheet.write_row(r, 0, [f"行{r}", r])
+    book.close()
+    assert rows_read(tmp_path / "a.xlsx") == 8
+    lines = '编号,地区\r\nF-1,长春\r\n"F-2","吉林\r\n市"\r\n'  # a quoted field spans a line
+    for encoding in ("utf-8-sig", "gb18030"):
+        (tmp_path / "b.csv").write_bytes(lines.encode(encoding))
+        assert rows_read(tmp_path / "b.csv") == 3

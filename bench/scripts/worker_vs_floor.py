@@ -15,15 +15,13 @@ their ratio: what a worker adds to the floor when nothing else competes for the 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import time
 from pathlib import Path
 
 import pyarrow as pa
-from python_calamine import CalamineWorkbook
 
 from evalwh.ingest.load import INSPECTION, REPORT, Candidate, _parse
+from evalwh.parse_floor import rows_read
 
 parser = argparse.ArgumentParser()
 parser.add_argument("directory")
@@ -36,21 +34,8 @@ files = sorted(Path(args.directory).glob("*.csv" if args.exports else "*.xlsx"))
 pa.array([0])  # as the ingest's parent does before its workers fork (load._worker_pool)
 
 
-def read(path: Path) -> int:
-    """What the bench's parse_floor step does with one file: its rows read."""
-    if not args.exports:
-        book = CalamineWorkbook.from_path(str(path))
-        return sum(len(book.get_sheet_by_name(n).to_python()) for n in book.sheet_names)
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gb18030")
-    return sum(1 for _ in csv.reader(io.StringIO(text)))
-
-
 def floor() -> int:
-    return sum(map(read, files))
+    return sum(map(rows_read, files))  # what the bench's parse_floor step does with each file
 
 
 def worker() -> int:

@@ -125,21 +125,13 @@ print(json.dumps({{"file": path.name, "rows": rows, "calamine_s": round(cal, 3),
 """
 
 PARSE_FLOOR = """
-import json, csv, io
+import json
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from python_calamine import CalamineWorkbook
-def read(path):
-    if path.suffix == ".xlsx":
-        book = CalamineWorkbook.from_path(str(path))
-        return sum(len(book.get_sheet_by_name(n).to_python()) for n in book.sheet_names)
-    data = path.read_bytes()
-    try: text = data.decode("utf-8-sig")
-    except UnicodeDecodeError: text = data.decode("gb18030")
-    return sum(1 for _ in csv.reader(io.StringIO(text)))
+from evalwh.parse_floor import rows_read
 files = sorted(Path({raw!r}).rglob("*.xlsx")) + sorted(Path({raw!r}).rglob("*.csv"))
 with ProcessPoolExecutor(2) as pool:
-    rows = sum(pool.map(read, files, chunksize=1))
+    rows = sum(pool.map(rows_read, files, chunksize=1))
 print(json.dumps({{"files": len(files), "rows_read": rows}}))
 """
 

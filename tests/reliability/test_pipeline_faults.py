@@ -114,9 +114,10 @@ class DbtLog:
         self.offset = self.path.stat().st_size if self.path.exists() else 0
 
     def wait_for(self, text: str, alive, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        seen = ""
-        while text not in seen:
+        """Until `text` appears in what dbt writes from now on (each poll reads only what is
+        new; a line may arrive in two reads)."""
+        deadline, wanted, seen = time.monotonic() + timeout, text.encode(), b""
+        while wanted not in seen:
             assert alive(), "the pipeline ended before dbt logged " + repr(text)
             assert time.monotonic() < deadline, "dbt never logged " + repr(text)
             time.sleep(0.05)
@@ -126,7 +127,9 @@ class DbtLog:
                 self.offset = 0
             with self.path.open("rb") as f:
                 f.seek(self.offset)
-                seen = f.read().decode("utf-8", "replace")
+                new = f.read()
+            self.offset += len(new)
+            seen = seen[-len(wanted) :] + new
 
 
 def test_kill_during_dbt_build_leaves_the_published_version_whole(wh):

@@ -35,17 +35,25 @@ def test_airflow_timings_give_each_task_and_the_span_of_the_dag_runs(tmp_path):
     assert timings == {"dag_runs_seconds": 33.0, "tasks": {"ingest.load": 10.0, "build.dbt": 20.0}}
 
 
-def test_the_results_table_shows_tasks_and_what_lies_outside_the_dag_runs():
-    results = {
+def _results(derived: dict, steps: dict) -> dict:
+    """A bench run's results as `bench.main` writes them, with these figures."""
+    return {
         "date": "2026-01-01",
         "machine": {"cores": 2, "memory_gb": 24, "python": "3.11"},
         "command": "make bench",
-        "derived": {"incremental_vs_full": 0.5},
-        "steps": {
+        "derived": derived,
+        "steps": steps,
+    }
+
+
+def test_the_results_table_shows_tasks_and_what_lies_outside_the_dag_runs():
+    results = _results(
+        {"incremental_vs_full": 0.5},
+        {
             "airflow_pipeline": {"seconds": 100.0, "dag_runs_seconds": 90.0, "tasks": {"a.x": 80}},
             "incremental_year": {"seconds": 50.0, "dag_runs_seconds": 41.5, "tasks": {"a.x": 30}},
         },
-    }
+    )
     table = bench._markdown(results)
     assert "| a.x | 80 | 30 |" in table
     assert "| outside the DAG runs (process start-up, migrate, DAG parsing) | 10.0 | 8.5 |" in table
@@ -57,13 +65,7 @@ def test_the_results_table_shows_tasks_and_what_lies_outside_the_dag_runs():
 
 
 def test_the_results_name_the_floor_under_the_incremental_target_when_it_was_measured():
-    results = {
-        "date": "2026-01-01",
-        "machine": {"cores": 2, "memory_gb": 24, "python": "3.11"},
-        "command": "make bench",
-        "derived": {"incremental_vs_full": 0.4},
-        "steps": {},
-    }
+    results = _results({"incremental_vs_full": 0.4}, {})
     assert "floor under the incremental target" not in bench._markdown(results)
     results["derived"]["incremental_nothing_rebuilt_vs_full"] = 0.25
     assert "incremental_nothing_rebuilt_vs_full = 0.25 of the full run" in bench._markdown(results)

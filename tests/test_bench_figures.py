@@ -35,11 +35,14 @@ def test_airflow_timings_give_each_task_and_the_span_of_the_dag_runs(tmp_path):
     assert timings == {"dag_runs_seconds": 33.0, "tasks": {"ingest.load": 10.0, "build.dbt": 20.0}}
 
 
-def _results(derived: dict, steps: dict) -> dict:
+MACHINE = {"cores": 2, "memory_gb": 24, "python": "3.11"}
+
+
+def _results(derived: dict, steps: dict, machine: dict = MACHINE) -> dict:
     """A bench run's results as `bench.main` writes them, with these figures."""
     return {
         "date": "2026-01-01",
-        "machine": {"cores": 2, "memory_gb": 24, "python": "3.11"},
+        "machine": machine,
         "command": "make bench",
         "derived": derived,
         "steps": steps,
@@ -84,13 +87,12 @@ def test_the_landing_zone_is_read_whole_into_the_page_cache(tmp_path):
 def test_the_run_says_how_fast_one_core_was_so_runs_of_different_days_compare():
     marker = bench.cpu_marker(rounds=1)
     assert 0 < marker < 30
-    machine = {"cores": 2, "memory_gb": 24, "python": "3.11", "load_average_at_start": 0.5}
-    results = {"date": "2026-01-01", "command": "make bench", "derived": {}, "steps": {}}
-    with_marker = bench._markdown({**results, "machine": {**machine, "cpu_marker_s": 0.278}})
+    machine = {**MACHINE, "load_average_at_start": 0.5}
+    with_marker = bench._markdown(_results({}, {}, {**machine, "cpu_marker_s": 0.278}))
     assert "load average 0.5 at the start; a fixed piece of pure-Python work took 0.278 s" in (
         with_marker
     )
-    assert "load average 0.5 at the start." in bench._markdown({**results, "machine": machine})
+    assert "load average 0.5 at the start." in bench._markdown(_results({}, {}, machine))
 
 
 def test_the_parse_floor_reads_every_sheet_and_every_line_of_either_encoding(tmp_path):

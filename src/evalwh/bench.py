@@ -487,6 +487,7 @@ def main(steps: str, cache: Path, baseline_files: int) -> None:
         inc = cache / "incremental"
         shutil.rmtree(inc, ignore_errors=True)
         inc_raw, inc_wh, home = inc / "raw", inc / "warehouse", inc / "home"
+        inc_paths = config.paths(inc_raw, inc_wh)
         held = _link_tree(raw, inc_raw, lambda p: _reporting_year(p) < NEW_YEAR)
         # In a real landing zone those files arrived long before the new year, and the runs
         # since have remembered their fingerprints (ingest.load.file_sha256). Just linked, their
@@ -514,7 +515,7 @@ def main(steps: str, cache: Path, baseline_files: int) -> None:
             **_orchestrate("incremental", _airflow_env(inc_raw, inc_wh, home)),
             "files_added": added,
             "year": NEW_YEAR,
-            "plan": pipeline.read_build_plan(config.paths(inc_raw, inc_wh))["why"],
+            "plan": pipeline.read_build_plan(inc_paths)["why"],
         }
         # The floor under every incremental run of this deployment: the next run on the same
         # warehouse, when all that arrived is a file that is not a workbook. It is quarantined,
@@ -525,7 +526,7 @@ def main(steps: str, cache: Path, baseline_files: int) -> None:
         try:
             run["incremental_nothing_rebuilt"] = {
                 **_orchestrate("incremental", _airflow_env(inc_raw, inc_wh, inc / "home-next")),
-                "plan": pipeline.read_build_plan(config.paths(inc_raw, inc_wh))["why"],
+                "plan": pipeline.read_build_plan(inc_paths)["why"],
             }
         finally:
             stray.unlink()
